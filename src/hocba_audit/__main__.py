@@ -1,0 +1,3 @@
+from hocba_audit.cli import cli
+
+cli()
