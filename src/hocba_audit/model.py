@@ -20,7 +20,7 @@ KINDS: dict[str, str] = {
     "name": "a person's name: as text, plus a match key (tone-canonical, stroke-folded, lower case)",
     "code": "an identifier read as text (never as a number); spaces removed",
     "personal_id": "12-digit personal ID (CCCD): as code; a lost leading zero restored when provably safe",
-    "date": "a date: dd/mm/yyyy, yyyy-mm-dd, Excel serial numbers; ambiguous day/month flagged",
+    "date": "a date: dd/mm/yyyy, yyyy-mm-dd, Excel serial numbers; a day/month swap flagged where detectable",
     "year": "a four-digit year (e.g. a parent's birth year)",
     "school_year": "a school year normalised to 'YYYY-YYYY' ('2025 - 2026', '2025/2026' accepted)",
     "sex": "'Nam' or 'Nữ' (0/1/2 national codes and spelling variants mapped by the profile)",
@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "level": "an assessment level code (T, K, Đ, CĐ, H, C, HTXS, HTT, HT, CHT …), mapped by the profile",
     "enum": "a value from a closed list declared by the profile's value map",
     "bool": "yes/no (Có/Không, x, 1/0)",
+    "item": "primary (TT 27) item code: a subject, quality (phẩm chất) or competence (năng lực) name or code",
 }
 
 
@@ -281,7 +282,7 @@ TABLES: tuple[Table, ...] = (
             _c("pupil_code", "VARCHAR", "code", "MOET pupil code"),
             _c("class_name", "VARCHAR", "code", "class"),
             _c("item_kind", "VARCHAR", "enum", "môn học (subject), phẩm chất (quality) or năng lực (competence)"),
-            _c("item_code", "VARCHAR", "code", "subject code, or quality/competence code"),
+            _c("item_code", "VARCHAR", "item", "subject code, or quality/competence code", raw=True),
             _c("checkpoint", "VARCHAR", "enum", "GK1, CK1, GK2 or CN (mid/end of semester I, mid-II, year end)"),
             _c("level", "VARCHAR", "level", "T/H/C for subjects, T/Đ/C for qualities and competences", raw=True),
             _c("test_score", "DECIMAL(5,2)", "decimal", "periodic test mark (integer 1-10 expected)", raw=True),
@@ -334,11 +335,11 @@ RUN_TABLES: dict[str, str] = {
         field VARCHAR, reason_code VARCHAR, reason VARCHAR, raw_row VARCHAR""",
     "load_errors": """
         run_id VARCHAR, school_id VARCHAR, export VARCHAR, file VARCHAR, sheet VARCHAR,
-        error_code VARCHAR, message VARCHAR""",
+        severity VARCHAR, error_code VARCHAR, message VARCHAR""",
     "normalization_notes": """
         run_id VARCHAR, school_id VARCHAR, "table" VARCHAR, file VARCHAR, sheet VARCHAR,
-        row_number INTEGER, field VARCHAR, note_code VARCHAR, raw VARCHAR, value VARCHAR,
-        suggestion VARCHAR""",
+        row_number INTEGER, field VARCHAR, note_code VARCHAR, message VARCHAR, raw VARCHAR,
+        value VARCHAR, suggestion VARCHAR""",
     "findings": """
         run_id VARCHAR, school_id VARCHAR, rule_code VARCHAR, severity VARCHAR,
         entity VARCHAR, entity_key VARCHAR, field VARCHAR, bad_value VARCHAR,

@@ -1,0 +1,124 @@
+"""Find school exports in a folder and list their files safely.
+
+The export contract (docs/export-contract.md): one folder or one .zip per school and school
+year, named ``<school id>_<school year>`` (e.g. ``31000123_2025-2026``). Inside, CSV and XLSX
+files in any sub-folder layout. A zip entry that would escape its folder, an absolute path, a
+link or an entry over the size limit is refused and reported; the rest of the export loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+DATA_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+_NAME_RE = re.compile(r"^(?P<school_id>[0-9A-Za-z.-]+?)_(?P<school_year>\d{4}\s*[-–/]\s*\d{4})$")
+
+
+@dataclass
+class ExportFile:
+    rel_path: str
+    size: int
+    _read: object = field(repr=False, default=None)
+
+    def read_bytes(self) -> bytes:
+        return self._read()  # type: ignore[operator]
+
+
+@dataclass
+class Export:
+    name: str
+    path: Path
+    school_id: str
+    school_year: str | None
+    files: list[ExportFile]
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (code, file, Vietnamese message)
+
+    def file(self, rel_path: str) -> ExportFile:
+        for f in self.files:
+            if f.rel_path == rel_path:
+                return f
+        raise KeyError(rel_path)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse_name(name: str) -> tuple[str, str | None]:
+    m = _NAME_RE.match(name)
+    if not m:
+        return name, None
+    y = re.sub(r"\s*[-–/]\s*", "-", m.group("school_year"))
+    return m.group("school_id"), y
+
+
+def _folder_export(path: Path) -> Export:
+    sid, year = _parse_name(path.name)
+    files, problems = [], []
+    for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path).as_posix()
+        if p.is_symlink():
+            problems.append(("unsafe_link", rel, f"'{rel}' là liên kết tượng trưng (symlink): bỏ qua vì lý do an toàn."))
+            continue
+        if not p.is_file() or p.name.startswith((".", "~$")):
+            continue
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(("file_too_large", rel, f"Tệp '{rel}' lớn {size} byte, vượt giới hạn {MAX_FILE_BYTES}."))
+            continue
+        files.append(ExportFile(rel, size, (lambda p=p: p.read_bytes())))
+    return Export(path.name, path, sid, year, files, problems)
+
+
+def _zip_export(path: Path) -> Export:
+    sid, year = _parse_name(path.stem)
+    files, problems = [], []
+    try:
+        z = zipfile.ZipFile(path)
+        infos = z.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(("unreadable_zip", path.name, f"Tệp nén '{path.name}' không mở được: {exc}"))
+        return Export(path.stem, path, sid, year, [], problems)
+    names = [i.filename for i in infos if not i.is_dir()]
+    tops = {n.split("/", 1)[0] for n in names}
+    strip = (tops.pop() + "/") if len(tops) == 1 and all("/" in n for n in names) else ""
+    for info in infos:
+        if info.is_dir():
+            continue
+        name = info.filename
+        pure = PurePosixPath(name.replace("\\", "/"))
+        mode = info.external_attr >> 16
+        if pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", name):
+            problems.append(("unsafe_zip_entry", name, f"Mục '{name}' trong tệp nén '{path.name}' trỏ ra ngoài thư mục "
+                             "xuất dữ liệu (đường dẫn tuyệt đối hoặc '..'): đã từ chối, không đọc."))
+            continue
+        if stat.S_ISLNK(mode):
+            problems.append(("unsafe_link", name, f"Mục '{name}' trong '{path.name}' là liên kết tượng trưng: bỏ qua."))
+            continue
+        if info.file_size > MAX_FILE_BYTES:
+            problems.append(("file_too_large", name, f"Mục '{name}' giải nén ra {info.file_size} byte, vượt giới hạn."))
+            continue
+        rel = pure.as_posix()[len(strip):] if strip and pure.as_posix().startswith(strip) else pure.as_posix()
+        if PurePosixPath(rel).name.startswith((".", "~$")) or rel.startswith("__MACOSX/"):
+            continue
+        files.append(ExportFile(rel, info.file_size, (lambda n=name: z.read(n))))
+    return Export(path.stem, path, sid, year, files, problems)
+
+
+def discover_exports(directory: Path) -> list[Export]:
+    """Every school export under ``directory``: its sub-folders and .zip files, sorted by name.
+    A folder that holds data files directly (no sub-folders) is itself one export."""
+    directory = Path(directory)
+    if directory.suffix.lower() == ".zip" and directory.is_file():
+        return [_zip_export(directory)]
+    entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+    subs = [p for p in entries if p.is_dir() or (p.is_file() and p.suffix.lower() == ".zip")]
+    if not subs and any(p.suffix.lower() in DATA_SUFFIXES for p in entries):
+        return [_folder_export(directory)]
+    return [_zip_export(p) if p.is_file() else _folder_export(p) for p in subs]

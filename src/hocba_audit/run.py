@@ -1,0 +1,141 @@
+"""The end-to-end audit: load every export into one DuckDB file, run the rules, and execute the
+per-school notebook for each school into ``<out>/<run id>/<school id>/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from hocba_audit import model
+from hocba_audit.exports import discover_exports
+from hocba_audit.ingest import ExportResult, load_export
+from hocba_audit.paths import project_dir
+from hocba_audit.profiles import load_profiles
+from hocba_audit.version import __version__
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    run_dir: Path
+    db_path: Path
+    exports: list[ExportResult] = field(default_factory=list)
+    rule_results: int = 0
+    findings: int = 0
+    notebooks: list[Path] = field(default_factory=list)
+    notebook_errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def new_run_id() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None = None,
+             progress=None) -> list[ExportResult]:
+    """Load every export of ``exports_dir`` into ``db_path`` under ``run_id``."""
+    profiles = load_profiles()
+    con = duckdb.connect(str(db_path))
+    try:
+        model.create_schema(con)
+        con.execute("INSERT INTO runs VALUES ($1, now(), NULL, $2, $3, $4)",
+                    [run_id, __version__, str(exports_dir), json.dumps({"profile": profile})])
+        results = []
+        for export in discover_exports(exports_dir):
+            results.append(load_export(con, export, run_id, profiles, profile_name=profile))
+            if progress:
+                progress(results[-1])
+        return results
+    finally:
+        con.close()
+
+
+def _notebook_job(args) -> tuple[str, str | None]:
+    from hocba_audit.errors import ReportError
+    from hocba_audit.reports import execute_school_notebook
+
+    notebook, out_dir, params = args
+    for attempt in range(3):
+        try:
+            execute_school_notebook(notebook, out_dir, params)
+            return params["school_id"], None
+        except ReportError as exc:
+            return params["school_id"], str(exc)
+        except RuntimeError as exc:  # kernel start races under a process pool: try again
+            if attempt == 2:
+                return params["school_id"], f"kernel: {exc}"
+            time.sleep(0.5 * (attempt + 1))
+    return params["school_id"], "unreachable"
+
+
+def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs: int = 2,
+              notebooks: bool = True, progress=None) -> RunSummary:
+    """Load, audit and report; returns what was done and where it went."""
+    from hocba_audit.catalogue import load_catalogue
+    from hocba_audit.runner import run_rules
+
+    run_id = new_run_id()
+    run_dir = Path(out_dir) / run_id
+    suffix = 1
+    while run_dir.exists():
+        run_dir = Path(out_dir) / f"{run_id}-{suffix}"
+        suffix += 1
+    run_id = run_dir.name
+    run_dir.mkdir(parents=True)
+    db_path = run_dir / "audit.duckdb"
+    summary = RunSummary(run_id, run_dir, db_path)
+    t0 = time.perf_counter()
+    summary.exports = load_all(db_path, Path(exports_dir), run_id, profile, progress)
+    summary.seconds["load"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    catalogue = load_catalogue()
+    con = duckdb.connect(str(db_path))
+    try:
+        results = run_rules(con, catalogue, run_id)
+        summary.rule_results = len(results)
+        summary.findings = con.execute("SELECT count(*) FROM findings WHERE run_id = $1", [run_id]).fetchall()[0][0]
+        con.execute("UPDATE runs SET finished_at = now() WHERE run_id = $1", [run_id])
+        schools = [r[0] for r in con.execute("SELECT school_id FROM schools ORDER BY school_id").fetchall()]
+    finally:
+        con.close()
+    summary.seconds["rules"] = time.perf_counter() - t0
+
+    if notebooks:
+        t0 = time.perf_counter()
+        nb = project_dir() / "notebooks" / "school_audit.ipynb"
+        jobs_args = [(str(nb), str(run_dir / sid), {"db_path": str(db_path), "school_id": sid, "run_id": run_id})
+                     for sid in schools]
+        if jobs > 1 and len(jobs_args) > 1:
+            with ProcessPoolExecutor(min(jobs, len(jobs_args))) as pool:
+                outcomes = list(pool.map(_notebook_job, jobs_args))
+        else:
+            outcomes = [_notebook_job(a) for a in jobs_args]
+        for sid, err in outcomes:
+            if err:
+                summary.notebook_errors.append(f"{sid}: {err}")
+            else:
+                summary.notebooks.append(run_dir / sid / "school_audit.html")
+        summary.seconds["notebooks"] = time.perf_counter() - t0
+    _point_latest(Path(out_dir), run_dir)
+    return summary
+
+
+def _point_latest(out_dir: Path, run_dir: Path) -> None:
+    """``<out>/latest`` is a symlink to the newest run (replaced atomically)."""
+    link = out_dir / "latest"
+    tmp = out_dir / f".latest-{os.getpid()}"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        tmp.symlink_to(run_dir.name)
+        os.replace(tmp, link)
+    except OSError:
+        (out_dir / "LATEST").write_text(run_dir.name + "\n", encoding="utf-8")
