@@ -20,14 +20,20 @@ DATA_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 _NAME_RE = re.compile(r"^(?P<school_id>[0-9A-Za-z.-]+?)_(?P<school_year>\d{4}\s*[-–/]\s*\d{4})$")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExportFile:
+    """One data file of an export; picklable (a path, and a member name inside a zip)."""
+
     rel_path: str
     size: int
-    _read: object = field(repr=False, default=None)
+    path: Path
+    member: str | None = None
 
     def read_bytes(self) -> bytes:
-        return self._read()  # type: ignore[operator]
+        if self.member is None:
+            return self.path.read_bytes()
+        with zipfile.ZipFile(self.path) as z:
+            return z.read(self.member)
 
 
 @dataclass
@@ -72,7 +78,7 @@ def _folder_export(path: Path) -> Export:
         if size > MAX_FILE_BYTES:
             problems.append(("file_too_large", rel, f"Tệp '{rel}' lớn {size} byte, vượt giới hạn {MAX_FILE_BYTES}."))
             continue
-        files.append(ExportFile(rel, size, (lambda p=p: p.read_bytes())))
+        files.append(ExportFile(rel, size, p))
     return Export(path.name, path, sid, year, files, problems)
 
 
@@ -80,8 +86,8 @@ def _zip_export(path: Path) -> Export:
     sid, year = _parse_name(path.stem)
     files, problems = [], []
     try:
-        z = zipfile.ZipFile(path)
-        infos = z.infolist()
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         problems.append(("unreadable_zip", path.name, f"Tệp nén '{path.name}' không mở được: {exc}"))
         return Export(path.stem, path, sid, year, [], problems)
@@ -107,7 +113,7 @@ def _zip_export(path: Path) -> Export:
         rel = pure.as_posix()[len(strip):] if strip and pure.as_posix().startswith(strip) else pure.as_posix()
         if PurePosixPath(rel).name.startswith((".", "~$")) or rel.startswith("__MACOSX/"):
             continue
-        files.append(ExportFile(rel, info.file_size, (lambda n=name: z.read(n))))
+        files.append(ExportFile(rel, info.file_size, path, name))
     return Export(path.stem, path, sid, year, files, problems)
 
 

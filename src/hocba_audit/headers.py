@@ -30,10 +30,15 @@ class HeaderMatch:
     score: int = 0
 
 
+def header_key(text: str) -> str:
+    """Match key of a header text: folded, with spaces removed ("ĐĐGtx 1" = "ĐĐGtx1")."""
+    return fold_key(text).replace(" ", "")
+
+
 def _alias_index(source: Source) -> tuple[dict[str, str], dict[str, MeltColumn], set[str]]:
-    fields = {fold_key(a): f for f, aliases in source.columns.items() for a in aliases}
-    melt = {fold_key(a): mc for mc in source.melt for a in mc.aliases}
-    ignore = {fold_key(a) for a in source.ignore}
+    fields = {header_key(a): f for f, aliases in source.columns.items() for a in aliases}
+    melt = {header_key(a): mc for mc in source.melt for a in mc.aliases}
+    ignore = {header_key(a) for a in source.ignore}
     return fields, melt, ignore
 
 
@@ -89,7 +94,7 @@ def _match(texts, cols, field_ix, melt_ix, ignore_ix, first_col) -> HeaderMatch:
     for j, text in enumerate(texts):
         if not text:
             continue
-        key = fold_key(text)
+        key = header_key(text)
         col = cols[j]
         letter = column_letter(first_col + j)
         m.headers[col] = text

@@ -38,20 +38,65 @@ def new_run_id() -> str:
     return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
+def _load_one(args) -> tuple[ExportResult, str]:
+    """Worker: load one export into its own scratch DuckDB file; the parent merges it."""
+    export, run_id, profile, scratch = args
+    con = duckdb.connect(scratch)
+    try:
+        model.create_schema(con)
+        return load_export(con, export, run_id, load_profiles(), profile_name=profile), scratch
+    finally:
+        con.close()
+
+
+def _merge(con, scratch: str) -> None:
+    con.execute(f"ATTACH '{scratch}' AS part (READ_ONLY)")
+    try:
+        for name in [t.name for t in model.TABLES] + list(model.RUN_TABLES):
+            con.execute(f'INSERT INTO "{name}" SELECT * FROM part."{name}"')
+    finally:
+        con.execute("DETACH part")
+    Path(scratch).unlink(missing_ok=True)
+
+
 def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None = None,
-             progress=None) -> list[ExportResult]:
-    """Load every export of ``exports_dir`` into ``db_path`` under ``run_id``."""
+             progress=None, jobs: int = 1) -> list[ExportResult]:
+    """Load every export of ``exports_dir`` into ``db_path`` under ``run_id``.
+
+    With ``jobs`` > 1, exports are read and normalised in worker processes, each into a scratch
+    DuckDB file next to ``db_path``, and merged here in export order (same result as jobs=1).
+    """
     profiles = load_profiles()
+    if profile and profile not in profiles:
+        from hocba_audit.errors import LoadError
+        from hocba_audit.normalize import did_you_mean
+
+        hint = did_you_mean(profile, list(profiles))
+        raise LoadError("unknown_profile", f"Không có hồ sơ '{profile}'" +
+                        (f" — có phải ý bạn là '{hint}'?" if hint else f"; có: {', '.join(profiles)}."))
+    exports = discover_exports(exports_dir)
     con = duckdb.connect(str(db_path))
     try:
         model.create_schema(con)
         con.execute("INSERT INTO runs VALUES ($1, now(), NULL, $2, $3, $4)",
                     [run_id, __version__, str(exports_dir), json.dumps({"profile": profile})])
-        results = []
-        for export in discover_exports(exports_dir):
-            results.append(load_export(con, export, run_id, profiles, profile_name=profile))
-            if progress:
-                progress(results[-1])
+        results: list[ExportResult] = []
+        if jobs > 1 and len(exports) > 1:
+            scratch_dir = Path(str(db_path) + ".parts")
+            scratch_dir.mkdir(exist_ok=True)
+            args = [(e, run_id, profile, str(scratch_dir / f"{i:05d}.duckdb")) for i, e in enumerate(exports)]
+            with ProcessPoolExecutor(jobs) as pool:
+                for res, scratch in pool.map(_load_one, args, chunksize=1):
+                    _merge(con, scratch)
+                    results.append(res)
+                    if progress:
+                        progress(res)
+            scratch_dir.rmdir()
+        else:
+            for export in exports:
+                results.append(load_export(con, export, run_id, profiles, profile_name=profile))
+                if progress:
+                    progress(results[-1])
         return results
     finally:
         con.close()
@@ -92,7 +137,7 @@ def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs
     db_path = run_dir / "audit.duckdb"
     summary = RunSummary(run_id, run_dir, db_path)
     t0 = time.perf_counter()
-    summary.exports = load_all(db_path, Path(exports_dir), run_id, profile, progress)
+    summary.exports = load_all(db_path, Path(exports_dir), run_id, profile, progress, jobs=jobs)
     summary.seconds["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

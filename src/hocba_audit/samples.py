@@ -32,7 +32,7 @@ class ExportPlan:
 def export_plan(index: int) -> ExportPlan:
     profile = PROFILE_ORDER[index % len(PROFILE_ORDER)]
     encoding = "cp1258" if (profile == "csv_long" and index % 4 == 2) else "utf-8-sig"
-    return ExportPlan(index, profile, encoding, zipped=(index % 5 == 4))
+    return ExportPlan(index, profile, encoding, zipped=(index % 5 == 3))
 
 
 def _write_one(args) -> tuple[str, list[dict], int]:
