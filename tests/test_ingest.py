@@ -188,7 +188,7 @@ def test_unusable_files_get_one_clear_error_each_and_the_rest_still_loads(tmp_pa
     dup[12] = "Họ tên"                                                           # duplicated header
     write_xlsx(exp / "DanhSachHocSinh_6A5.xlsx", {"DS": [dup, pupil_row(1, "3100000005", "Vũ Văn E", "01/01/2014",
                                                                         "Nam", "031214000555")]})
-    missing = [h if h != "Mã định danh Bộ GD&ĐT" else "Mã đinh danh Bộ GDĐT" for h in CSDL_CLASS_HEADER]
+    missing = [h if h != "Mã định danh Bộ GD&ĐT" else "Mã định danh BGD" for h in CSDL_CLASS_HEADER]
     write_xlsx(exp / "DanhSachHocSinh_6A6.xlsx", {"DS": [missing, pupil_row(1, "3100000006", "Vũ Thị F",
                                                                             "01/01/2014", "Nữ", "031314000666")]})
     con, (res,) = load_dir(exp)
@@ -199,7 +199,7 @@ def test_unusable_files_get_one_clear_error_each_and_the_rest_still_loads(tmp_pa
     assert errs["DanhSachHocSinh_6A5.xlsx"][0] == "duplicate_header"
     assert "M" in errs["DanhSachHocSinh_6A5.xlsx"][3] and "C" in errs["DanhSachHocSinh_6A5.xlsx"][3]
     miss = errs["DanhSachHocSinh_6A6.xlsx"]
-    assert miss[0] == "missing_header" and "có phải ý bạn là 'Mã đinh danh Bộ GDĐT'" in miss[3]
+    assert miss[0] == "missing_header" and "có phải ý bạn là 'Mã định danh BGD'" in miss[3]
     assert "DanhSachHocSinh_6A6.xlsx" in miss[3] and "'DS'" in miss[3]
     # the good file loaded; the rows of unusable sheets are listed as rejected
     assert con.execute("SELECT pupil_code FROM pupils").fetchall() == [("3100000001",)]

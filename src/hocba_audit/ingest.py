@@ -103,7 +103,7 @@ def _read_file(f: ExportFile, data: bytes, profile: Profile) -> list[RawSheet]:
     low = f.rel_path.lower()
     if low.endswith((".xlsx", ".xlsm")):
         return read_xlsx(data, f.rel_path)
-    return read_csv(data, f.rel_path, delimiter=profile.csv.get("delimiter"))
+    return [read_csv(data, f.rel_path, delimiter=profile.csv.get("delimiter"))]
 
 
 def _manifest_row(sink, export, school_id, f, sha, profile, source, sheet, encoding, header_row,

@@ -112,7 +112,7 @@ def build_fields(rows: pl.DataFrame, match: HeaderMatch, source: Source, context
     for f, v in {**source.constants, **context}.items():
         if f not in df.columns:
             df = df.with_columns(pl.lit(None if v is None else str(v), dtype=pl.String).alias(f))
-    return df.drop([c for c in df.columns if c.startswith(PART_PREFIX)])
+    return df.drop([c for c in df.columns if c.startswith(PART_PREFIX) and c != ROW])
 
 
 def _reason(field_name: str, header: str | None, code: str) -> str:
