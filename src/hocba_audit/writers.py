@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -91,6 +92,8 @@ class _Formatter:
         inv = self.inverse.get(field or "") or self.inverse.get(kind or "")
         if inv and v in inv:
             return inv[v]
+        if kind in ("subject", "ethnicity", "item"):
+            return _display_name(kind, v)
         if kind == "date":
             d = dt.date.fromisoformat(v)
             if self.date_format == "excel":
@@ -103,6 +106,23 @@ class _Formatter:
         if kind == "bool":
             return {"true": "x", "false": ""}.get(v, v)
         return v
+
+
+@lru_cache(maxsize=4096)
+def _display_name(kind: str, code: str) -> str:
+    """What a school's software prints for a code: the subject, ethnic group or item name."""
+    from hocba_audit.normalize import ethnic_groups, primary_items, subject_name
+
+    try:
+        if kind == "ethnicity":
+            return ethnic_groups()[code]
+        if kind == "item":
+            names = {i.code: i.name for i in primary_items()}
+            if code in names:
+                return names[code]
+        return subject_name(code)
+    except KeyError:
+        return code
 
 
 def _render(template: str, row: dict) -> str:
