@@ -262,3 +262,30 @@ def test_export_without_contract_name_still_loads_with_a_warning(tmp_path):
     load_export(con, export, "r1", PROFILES)
     assert ("export_name", "") in {(e[0], e[1]) for e in errors(con)}
     assert con.execute("SELECT school_id FROM pupils").fetchall() == [("truong-le-chan",)]
+
+
+def test_a_sheet_no_source_claims_is_listed_with_its_rows_rejected(tmp_path):
+    exp = tmp_path / "x" / "31000001_2025-2026"
+    header = ["STT", "Mã định danh", "Họ và tên", "Môn học", "ĐĐGtx1", "ĐĐGgk", "ĐĐGck", "ĐTBmhk"]
+    write_xlsx(exp / "SoDiem_6A1.xlsx", {"HK1": [header, [1, "3100000001", "An", "Toán", 7, 7, 7, 7]],
+                                        "Hướng dẫn": [["Nhập điểm vào các cột TX"], ["Không sửa tiêu đề"]]})
+    con, (res,) = load_dir(exp)
+    m = con.execute("SELECT sheet, status, rows_read, rows_rejected FROM manifest ORDER BY sheet").fetchall()
+    assert m == [("HK1", "loaded", 1, 0), ("Hướng dẫn", "skipped", 2, 2)]
+    assert ("unmatched_sheet", "SoDiem_6A1.xlsx") in {(e[0], e[1]) for e in errors(con)}
+    assert_reconciled(con)
+
+
+def test_legacy_8bit_csv_is_reported_and_its_mojibake_flagged_per_value(tmp_path):
+    from hocba_audit.normalize import unicode_to_tcvn3
+
+    exp = tmp_path / "x" / "31000002_2025-2026"
+    exp.mkdir(parents=True)
+    name = unicode_to_tcvn3("Nguyễn Thị Hường")
+    text = f"ma_can_bo;ho_ten\r\nGV01;{name}\r\n"
+    (exp / "canbo.csv").write_bytes(text.encode("cp1252", errors="strict"))
+    con, _ = load_dir(exp)
+    assert con.execute("SELECT encoding FROM manifest").fetchall() == [("cp1252?",)]
+    assert "encoding_legacy_8bit" in {e[0] for e in errors(con)}
+    notes = con.execute("SELECT note_code, suggestion FROM normalization_notes WHERE field = 'full_name'").fetchall()
+    assert notes == [("mojibake_tcvn3", "Nguyễn Thị Hường")]

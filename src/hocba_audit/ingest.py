@@ -252,6 +252,16 @@ def load_export(con, export: Export, run_id: str, profiles: dict[str, Profile], 
                 _error(sink, export, school_id, f.rel_path, sheet.sheet, code, message, severity="cảnh báo")
             source = next((s for s in candidates if s.matches_sheet(sheet.sheet) or not sheet.sheet), None)
             if source is None:
+                n = _reject_all(sink, sheet, school_id, "unmatched_sheet",
+                                f"Trang '{sheet.sheet}' của tệp '{f.rel_path}' không thuộc hồ sơ '{profile.name}'.")
+                if n:
+                    _error(sink, export, school_id, f.rel_path, sheet.sheet, "unmatched_sheet",
+                           f"Tệp '{f.rel_path}': trang '{sheet.sheet}' không thuộc hồ sơ '{profile.name}' nên "
+                           f"không được nạp ({n} dòng có dữ liệu được liệt kê là bị loại).", severity="cảnh báo")
+                _manifest_row(sink, export, school_id, f, sha, profile.name, None, sheet.sheet, sheet.encoding,
+                              None, n, 0, n, "skipped", "unmatched_sheet")
+                result.rows_read += n
+                result.rows_rejected += n
                 continue
             if sheet.frame.height == 0 or not sheet.data_columns:
                 msg = f"Tệp '{f.rel_path}'" + (f", trang '{sheet.sheet}'" if sheet.sheet else "") + " không có dữ liệu."

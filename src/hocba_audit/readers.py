@@ -64,7 +64,9 @@ def decode_csv_bytes(data: bytes, file: str) -> tuple[str, str, list[tuple[str, 
     except UnicodeDecodeError as exc:
         bad_at = exc.start
     text = data.decode("cp1258", errors="replace")
-    if _COMBINING.search(text):
+    # Windows-1258 writes tone marks as combining characters after vowels: once composed (NFC)
+    # none may be left over. TCVN3/VNI bytes read as 1258 leave marks after consonants.
+    if _COMBINING.search(text) and not _COMBINING.search(unicodedata.normalize("NFC", text)):
         notes.append(("encoding_cp1258", f"Tệp '{file}' không phải UTF-8 mà là Windows-1258 (byte lỗi ở vị trí "
                       f"{bad_at}); đã chuyển sang Unicode dựng sẵn (NFC). Hãy xuất lại tệp ở UTF-8."))
         return unicodedata.normalize("NFC", text), "cp1258", notes

@@ -104,7 +104,7 @@ class _Formatter:
                 return float(v) if "." in v else int(v)
             return v.replace(".", ",") if self.decimal_comma else v
         if kind == "bool":
-            return {"true": "x", "false": ""}.get(v, v)
+            return {"true": "Có", "false": "Không"}.get(v, v)
         return v
 
 
