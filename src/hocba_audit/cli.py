@@ -54,6 +54,11 @@ def samples(schools: int, seed: int, out_dir: Path, defect_rate: float, levels: 
         out = write_samples(out_dir, spec, jobs=jobs, progress=progress)
     except HocbaAuditError as exc:
         _fail(exc)
+    from hocba_audit.samples import write_readme
+
+    command = (f"hocba-audit samples --schools {schools} --seed {seed} --defect-rate {defect_rate} "
+               + (f"--levels {levels} " if levels else "") + f"--scale {scale} --out {out_dir}")
+    write_readme(out_dir, command)
     click.echo(f"Wrote {out['schools']} school exports to {out['exports']} and the ground truth to {out['truth']}.")
 
 

@@ -87,3 +87,39 @@ def write_samples(out_dir: Path, spec, jobs: int = 1, progress=None) -> dict:
                 if progress:
                     progress(name)
     return {"schools": len(plans), "canonical_rows": total_rows, "exports": str(exports), "truth": str(truth_path)}
+
+
+def write_readme(out_dir: Path, command: str) -> Path:
+    """``README.md`` for a generated set: one line per export and per file, saying what it holds."""
+    import zipfile as _zip
+
+    from hocba_audit.exports import discover_exports
+    from hocba_audit.ingest import detect_profile
+
+    profiles = load_profiles()
+    out_dir = Path(out_dir)
+    lines = ["# Sample school exports", "",
+             "Generated, not real: every name, ID and mark here is synthetic. Regenerate with",
+             "", f"    {command}", "",
+             "`truth.csv`: the ground truth, one row per injected defect (school_id, table, key, field,",
+             "defect_code, detail); the defect codes are described in docs/generator.md.", ""]
+    for export in discover_exports(out_dir / "exports"):
+        profile, _ = detect_profile(export, profiles)
+        kind = "zip archive" if export.path.suffix == ".zip" else "folder"
+        lines.append(f"## `{export.path.name}`")
+        lines.append("")
+        lines.append(f"School {export.school_id}, {export.school_year}; {kind} in the `{profile.name}` layout "
+                     f"({profile.title}).")
+        lines.append("")
+        for f in export.files:
+            src = profile.source_for(f.rel_path)
+            what = ", ".join((*src.targets, *([src.melt_target] if src.melt_target else []))) if src else "?"
+            extra = ""
+            if f.rel_path.lower().endswith(".csv"):
+                head = f.read_bytes()[:4096]
+                extra = " (UTF-8 with BOM)" if head.startswith(b"\xef\xbb\xbf") else " (Windows-1258)"
+            lines.append(f"- `{f.rel_path}`: {src.name if src else 'unclaimed'} → {what}{extra}")
+        lines.append("")
+    path = out_dir / "README.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -237,7 +237,9 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, args: list) -> pd.DataFrame
 
 def _reconciliation(con: duckdb.DuckDBPyConnection, args: list) -> pd.DataFrame:
     df = _frame(con, """
-        SELECT file AS "Tệp", coalesce(sheet, '') AS "Trang tính", status AS "Trạng thái",
+        SELECT file AS "Tệp", coalesce(sheet, '') AS "Trang tính",
+               CASE status WHEN 'loaded' THEN 'Đã nạp' WHEN 'error' THEN 'Lỗi tệp'
+                           WHEN 'skipped' THEN 'Bỏ qua' WHEN 'empty' THEN 'Trống' ELSE status END AS "Trạng thái",
                rows_read AS "Số dòng đọc", rows_loaded AS "Số dòng nạp",
                rows_rejected AS "Số dòng bị loại",
                CASE WHEN rows_read = coalesce(rows_loaded, 0) + coalesce(rows_rejected, 0)
