@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +20,12 @@ from hocba_audit.ingest import ExportResult, load_export
 from hocba_audit.paths import project_dir
 from hocba_audit.profiles import load_profiles
 from hocba_audit.version import __version__
+
+
+def _spawn():
+    """Worker processes are spawned, never forked: polars and DuckDB run thread pools, and a
+    child forked from a process with live threads can deadlock."""
+    return multiprocessing.get_context("spawn")
 
 
 @dataclass
@@ -85,7 +92,7 @@ def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None 
             scratch_dir = Path(str(db_path) + ".parts")
             scratch_dir.mkdir(exist_ok=True)
             args = [(e, run_id, profile, str(scratch_dir / f"{i:05d}.duckdb")) for i, e in enumerate(exports)]
-            with ProcessPoolExecutor(jobs) as pool:
+            with ProcessPoolExecutor(jobs, mp_context=_spawn()) as pool:
                 for res, scratch in pool.map(_load_one, args, chunksize=1):
                     _merge(con, scratch)
                     results.append(res)
@@ -159,7 +166,7 @@ def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs
         jobs_args = [(str(nb), str(run_dir / sid), {"db_path": str(db_path), "school_id": sid, "run_id": run_id})
                      for sid in schools]
         if jobs > 1 and len(jobs_args) > 1:
-            with ProcessPoolExecutor(min(jobs, len(jobs_args))) as pool:
+            with ProcessPoolExecutor(min(jobs, len(jobs_args)), mp_context=_spawn()) as pool:
                 outcomes = list(pool.map(_notebook_job, jobs_args))
         else:
             outcomes = [_notebook_job(a) for a in jobs_args]

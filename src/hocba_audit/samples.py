@@ -9,6 +9,7 @@ output does not depend on the number of processes.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import shutil
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +20,12 @@ from hocba_audit.profiles import load_profiles
 
 PROFILE_ORDER = ("csdl_nganh", "smas_workbook", "csv_long")
 TRUTH_COLUMNS = ("school_id", "table", "key", "field", "defect_code", "detail")
+
+
+def _spawn():
+    """Worker processes are spawned, never forked: polars and DuckDB run thread pools, and a
+    child forked from a process with live threads can deadlock."""
+    return multiprocessing.get_context("spawn")
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def write_samples(out_dir: Path, spec, jobs: int = 1, progress=None) -> dict:
         w.writeheader()
         args = [(p, spec, str(exports)) for p in plans]
         if jobs > 1:
-            with ProcessPoolExecutor(jobs) as pool:
+            with ProcessPoolExecutor(jobs, mp_context=_spawn()) as pool:
                 results = pool.map(_write_one, args, chunksize=1)
                 for name, truth, n in results:
                     w.writerows(truth)
