@@ -188,27 +188,27 @@ def transform_sheet(rows: pl.DataFrame, match: HeaderMatch, source: Source, prof
                                                   res)
     # value-level problems and notes of loaded rows
     for f, n in norm.items():
-        _collect_notes(res, f, fields[f], n, ok_mask, fields[ROW], targets[0].name if targets else "", meta)
+        home = next(t.name for t in all_tables if f in t.column_names)
+        _collect_notes(res, home, f, fields[ROW], fields[f], n, ok_mask, meta)
     return res
 
 
-def _collect_notes(res: SheetResult, f: str, raw: pl.Series, n: _Normalised, ok_mask: pl.Series,
-                   rownum: pl.Series, table_name: str, meta: dict[str, str]) -> None:
-    frame = pl.DataFrame({"row_number": rownum, "raw": raw, "value": n.value, "err": n.error, "msg": n.message})
-    frame = frame.filter(ok_mask)
-    errs = frame.filter(pl.col("err").is_not_null()).select(
+def _collect_notes(res: SheetResult, table_name: str, f: str, rownum: pl.Series, raw: pl.Series,
+                   n: _Normalised, keep: pl.Series, meta: dict[str, str]) -> None:
+    """Value errors (value stored as NULL) and notes of the kept rows, for normalization_notes."""
+    frame = pl.DataFrame({"row_number": rownum, "raw": raw, "value": n.value, "err": n.error,
+                          "msg": n.message}).filter(keep)
+    parts = [frame.filter(pl.col("err").is_not_null()).select(
         "row_number", pl.col("err").alias("note_code"), pl.col("msg").alias("message"), "raw", "value",
-        pl.lit(None, dtype=pl.String).alias("suggestion"))
-    parts = [errs] if errs.height else []
+        pl.lit(None, dtype=pl.String).alias("suggestion"))]
     if n.notes.height:
-        hits = frame.join(n.notes, on="raw", how="inner").select(
-            "row_number", "note_code", "message", "raw", "value", "suggestion")
-        if hits.height:
-            parts.append(hits)
+        parts.append(frame.join(n.notes, on="raw", how="inner").select(
+            "row_number", "note_code", "message", "raw", "value", "suggestion"))
     for p in parts:
-        res.notes.append(p.with_columns(pl.lit(table_name).alias("table"), pl.lit(f).alias("field"),
-                                        pl.lit(meta["src_file"]).alias("file"),
-                                        pl.lit(meta["src_sheet"]).alias("sheet")))
+        if p.height:
+            res.notes.append(p.with_columns(pl.lit(table_name).alias("table"), pl.lit(f).alias("field"),
+                                            pl.lit(meta["src_file"]).alias("file"),
+                                            pl.lit(meta["src_sheet"]).alias("sheet")))
 
 
 def _table_frame(t: model.Table, fields: pl.DataFrame, norm: dict[str, _Normalised], ok_mask: pl.Series,
@@ -286,19 +286,7 @@ def _melt_frame(t: model.Table, rows: pl.DataFrame, fields: pl.DataFrame, norm: 
         partner = TOKEN_OF.get(f)
         if column.kind == "mark" and partner in t.column_names:
             stacked = stacked.with_columns(n.token.alias(partner))
-        probe = pl.DataFrame({"row_number": stacked[ROW], "raw": cell, "value": n.value,
-                              "err": n.error, "msg": n.message}).filter(pl.col("raw").is_not_null())
-        found = [probe.filter(pl.col("err").is_not_null()).select(
-            "row_number", pl.col("err").alias("note_code"), pl.col("msg").alias("message"), "raw", "value",
-            pl.lit(None, dtype=pl.String).alias("suggestion"))]
-        if n.notes.height:
-            found.append(probe.join(n.notes, on="raw", how="inner").select(
-                "row_number", "note_code", "message", "raw", "value", "suggestion"))
-        for part in found:
-            if part.height:
-                res.notes.append(part.with_columns(pl.lit(t.name).alias("table"), pl.lit(f).alias("field"),
-                                                   pl.lit(meta["src_file"]).alias("file"),
-                                                   pl.lit(meta["src_sheet"]).alias("sheet")))
+        _collect_notes(res, t.name, f, stacked[ROW], cell, n, cell.is_not_null(), meta)
     stacked = stacked.drop([c for c in stacked.columns if c.startswith(("__cell_", "__hdr_"))])
     return stacked.with_columns(pl.lit(meta["school_id"]).alias("school_id"), pl.lit(meta["src_file"]).alias("src_file"),
                                 pl.lit(meta["src_sheet"]).alias("src_sheet"),
