@@ -9,6 +9,7 @@ the one below it, and keeping whichever explains most columns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import polars as pl
 
@@ -30,6 +31,7 @@ class HeaderMatch:
     score: int = 0
 
 
+@lru_cache(maxsize=65536)
 def header_key(text: str) -> str:
     """Match key of a header text: folded, with spaces removed ("ĐĐGtx 1" = "ĐĐGtx1")."""
     return fold_key(text).replace(" ", "")

@@ -19,7 +19,7 @@ from hocba_audit.exports import Export, ExportFile, sha256_bytes
 from hocba_audit.headers import HeaderMatch, data_rows, locate_header, suggest_header
 from hocba_audit.profiles import Profile, Source
 from hocba_audit.readers import ROW, RawSheet, read_csv, read_xlsx
-from hocba_audit.transform import SheetResult, transform_sheet
+from hocba_audit.transform import SheetPart, SourceResult, transform_parts
 
 
 @dataclass
@@ -152,7 +152,19 @@ def _header_problem(sheet: RawSheet, source: Source, match: HeaderMatch | None) 
     return None
 
 
-def _load_sheet(sink, export, school_id, school_year, f, sha, profile, source, sheet, result) -> None:
+@dataclass
+class _Pending:
+    """A sheet whose header is understood, waiting to be transformed with its source's others."""
+
+    file: ExportFile
+    sha: str
+    sheet: RawSheet
+    header_row: int
+
+
+def _check_sheet(sink, export, school_id, school_year, f, sha, profile, source, sheet, result,
+                 pending: dict[str, tuple[Source, list[SheetPart], list[_Pending]]]) -> None:
+    """Locate the header; a sheet that cannot be used is rejected whole, others are queued."""
     match = locate_header(sheet, source)
     problem = _header_problem(sheet, source, match)
     header_row = int(sheet.frame[ROW][match.row_index]) if match else None
@@ -168,32 +180,36 @@ def _load_sheet(sink, export, school_id, school_year, f, sha, profile, source, s
         return
     rows = data_rows(sheet, match)
     for letter, text in match.unknown:
-        col_has_data = True
-        if col_has_data:
-            _error(sink, export, school_id, f.rel_path, sheet.sheet, "unknown_column",
-                   f"Tệp '{f.rel_path}'{', trang ' + repr(sheet.sheet) if sheet.sheet else ''}: cột {letter} "
-                   f"'{text}' không thuộc hồ sơ '{profile.name}' nên không được nạp.", severity="cảnh báo")
+        _error(sink, export, school_id, f.rel_path, sheet.sheet, "unknown_column",
+               f"Tệp '{f.rel_path}'{', trang ' + repr(sheet.sheet) if sheet.sheet else ''}: cột {letter} "
+               f"'{text}' không thuộc hồ sơ '{profile.name}' nên không được nạp.", severity="cảnh báo")
     context = {"school_year": school_year} if school_year else {}
     context.update(source.filename_fields(f.rel_path))
     context.update(source.sheet_fields(sheet.sheet))
-    meta = {"school_id": school_id, "src_file": f.rel_path, "src_sheet": sheet.sheet}
-    res: SheetResult = transform_sheet(rows, match, source, profile, context, meta)
-    for table, df in res.tables.items():
-        sink.add(table, df)
-    if res.rejected is not None and res.rejected.height:
-        sink.add("rejected_rows", res.rejected.with_columns(
-            pl.lit(sink.run_id).alias("run_id"), pl.lit(school_id).alias("school_id"),
-            pl.lit(f.rel_path).alias("file"), pl.lit(sheet.sheet).alias("sheet"),
-            pl.col("row_number").cast(pl.Int32)))
-    for n in res.notes:
-        sink.add("normalization_notes", n.with_columns(pl.lit(sink.run_id).alias("run_id"),
-                                                       pl.lit(school_id).alias("school_id"),
-                                                       pl.col("row_number").cast(pl.Int32)))
-    _manifest_row(sink, export, school_id, f, sha, profile.name, source.name, sheet.sheet, sheet.encoding,
-                  header_row, res.rows_read, res.rows_loaded, res.rows_rejected, "loaded")
-    result.rows_read += res.rows_read
-    result.rows_loaded += res.rows_loaded
-    result.rows_rejected += res.rows_rejected
+    _src, parts, queued = pending.setdefault(source.name, (source, [], []))
+    parts.append(SheetPart(f.rel_path, sheet.sheet, rows, match, context))
+    queued.append(_Pending(f, sha, sheet, header_row))
+
+
+def _transform_pending(sink, export, school_id, profile, result, pending) -> None:
+    for source, parts, queued in pending.values():
+        res: SourceResult = transform_parts(parts, source, profile, school_id)
+        for table, df in res.tables.items():
+            sink.add(table, df)
+        if res.rejected is not None and res.rejected.height:
+            sink.add("rejected_rows", res.rejected.with_columns(
+                pl.lit(sink.run_id).alias("run_id"), pl.lit(school_id).alias("school_id")))
+        for n in res.notes:
+            sink.add("normalization_notes", n.with_columns(pl.lit(sink.run_id).alias("run_id"),
+                                                           pl.lit(school_id).alias("school_id"),
+                                                           pl.col("row_number").cast(pl.Int32)))
+        for i, q in enumerate(queued):
+            read, rejected = res.counts.get(i, (0, 0))
+            _manifest_row(sink, export, school_id, q.file, q.sha, profile.name, source.name, q.sheet.sheet,
+                          q.sheet.encoding, q.header_row, read, read - rejected, rejected, "loaded")
+            result.rows_read += read
+            result.rows_loaded += read - rejected
+            result.rows_rejected += rejected
 
 
 def load_export(con, export: Export, run_id: str, profiles: dict[str, Profile], profile_name: str | None = None,
@@ -229,6 +245,7 @@ def load_export(con, export: Export, run_id: str, profiles: dict[str, Profile], 
                           "skipped", note)
         sink.flush()
         return result
+    pending: dict[str, tuple[Source, list[SheetPart], list[_Pending]]] = {}
     for f in export.files:
         data = f.read_bytes()
         sha = sha256_bytes(data)
@@ -269,7 +286,8 @@ def load_export(con, export: Export, run_id: str, profiles: dict[str, Profile], 
                 _manifest_row(sink, export, school_id, f, sha, profile.name, source.name, sheet.sheet,
                               sheet.encoding, None, 0, 0, 0, "empty", msg)
                 continue
-            _load_sheet(sink, export, school_id, school_year, f, sha, profile, source, sheet, result)
+            _check_sheet(sink, export, school_id, school_year, f, sha, profile, source, sheet, result, pending)
+    _transform_pending(sink, export, school_id, profile, result, pending)
     sink.flush()
     _ensure_school_rows(con, school_id, school_year)
     return result

@@ -172,7 +172,7 @@ def _sheet_layout(z: zipfile.ZipFile, part: str) -> tuple[int, int, list[tuple[i
                     scanned_rows += 1
                     if scanned_rows >= 60:
                         break
-            for mm in _MERGE_RE.finditer(buf):
+            for mm in (_MERGE_RE.finditer(buf) if b"mergeCell" in buf else ()):
                 merged.append((int(mm.group(2)), _col_number(mm.group(1)),
                                int(mm.group(4)), _col_number(mm.group(3))))
             tail = buf[-4096:]
