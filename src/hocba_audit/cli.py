@@ -77,6 +77,18 @@ def load(exports_dir: Path, db_path: Path, profile: str | None) -> None:
     _print_totals(results)
 
 
+def _report_progress():
+    t0 = time.perf_counter()
+
+    def show(outcome, done: int, total: int) -> None:
+        el = time.perf_counter() - t0
+        eta = el / done * (total - done) if done else 0
+        click.echo(f"  reports {done}/{total} ({outcome.school_id}: {outcome.status}), {el:.0f} s, "
+                   f"ETA {eta:.0f} s", err=True)
+
+    return show
+
+
 def _print_export(r) -> None:
     status = "" if not r.errors else f" — {len(r.errors)} file problem(s)"
     click.echo(f"  {r.export}: profile {r.profile or '?'}; rows read {r.rows_read}, loaded {r.rows_loaded}, "
@@ -106,13 +118,15 @@ def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_not
 
     try:
         s = run_audit(exports_dir, out_dir, profile=profile, jobs=jobs, notebooks=not no_notebooks,
-                      progress=_print_export)
+                      progress=_print_export, report_progress=_report_progress())
     except HocbaAuditError as exc:
         _fail(exc)
     _print_totals(s.exports)
     click.echo(f"Rules: {s.rule_results} rule × school results, {s.findings} findings.")
     for p in s.notebooks:
         click.echo(f"  report: {p}")
+    if s.city:
+        click.echo(f"  city overview: {s.city}")
     for e in s.notebook_errors:
         click.echo(f"  report FAILED: {e}", err=True)
     times = ", ".join(f"{k} {v:.1f} s" for k, v in s.seconds.items())

@@ -17,7 +17,6 @@ import duckdb
 from hocba_audit import model
 from hocba_audit.exports import discover_exports
 from hocba_audit.ingest import ExportResult, load_export
-from hocba_audit.paths import project_dir
 from hocba_audit.profiles import load_profiles
 from hocba_audit.version import __version__
 
@@ -38,6 +37,7 @@ class RunSummary:
     findings: int = 0
     notebooks: list[Path] = field(default_factory=list)
     notebook_errors: list[str] = field(default_factory=list)
+    city: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -109,26 +109,8 @@ def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None 
         con.close()
 
 
-def _notebook_job(args) -> tuple[str, str | None]:
-    from hocba_audit.errors import ReportError
-    from hocba_audit.reports import execute_school_notebook
-
-    notebook, out_dir, params = args
-    for attempt in range(3):
-        try:
-            execute_school_notebook(notebook, out_dir, params)
-            return params["school_id"], None
-        except ReportError as exc:
-            return params["school_id"], str(exc)
-        except RuntimeError as exc:  # kernel start races under a process pool: try again
-            if attempt == 2:
-                return params["school_id"], f"kernel: {exc}"
-            time.sleep(0.5 * (attempt + 1))
-    return params["school_id"], "unreachable"
-
-
 def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs: int = 2,
-              notebooks: bool = True, progress=None) -> RunSummary:
+              notebooks: bool = True, progress=None, report_progress=None) -> RunSummary:
     """Load, audit and report; returns what was done and where it went."""
     from hocba_audit.catalogue import load_catalogue
     from hocba_audit.runner import run_rules
@@ -161,21 +143,25 @@ def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs
     summary.seconds["rules"] = time.perf_counter() - t0
 
     if notebooks:
+        from hocba_audit.errors import ReportError
+        from hocba_audit.report_render import render_city_reports, render_school_reports
+
         t0 = time.perf_counter()
-        nb = project_dir() / "notebooks" / "school_audit.ipynb"
-        jobs_args = [(str(nb), str(run_dir / sid), {"db_path": str(db_path), "school_id": sid, "run_id": run_id})
-                     for sid in schools]
-        if jobs > 1 and len(jobs_args) > 1:
-            with ProcessPoolExecutor(min(jobs, len(jobs_args)), mp_context=_spawn()) as pool:
-                outcomes = list(pool.map(_notebook_job, jobs_args))
-        else:
-            outcomes = [_notebook_job(a) for a in jobs_args]
-        for sid, err in outcomes:
-            if err:
-                summary.notebook_errors.append(f"{sid}: {err}")
+        outcomes = render_school_reports(db_path, run_dir, schools, jobs, run_id=run_id, catalogue=catalogue,
+                                         progress=report_progress)
+        for o in outcomes:
+            if o.status == "error":
+                summary.notebook_errors.append(f"{o.school_id}: {o.error}")
             else:
-                summary.notebooks.append(run_dir / sid / "school_audit.html")
-        summary.seconds["notebooks"] = time.perf_counter() - t0
+                summary.notebooks.append(o.out_dir / "school_audit.html")
+        summary.seconds["school reports"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        try:
+            render_city_reports(db_path, run_dir, run_id=run_id)
+            summary.city = run_dir / "city"
+        except ReportError as exc:
+            summary.notebook_errors.append(f"city: {exc}")
+        summary.seconds["city reports"] = time.perf_counter() - t0
     _point_latest(Path(out_dir), run_dir)
     return summary
 

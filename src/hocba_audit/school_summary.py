@@ -7,7 +7,6 @@ Everything returned is ready to show: Vietnamese column names, and personal IDs 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from hocba_audit.errors import CatalogueError, HocbaAuditError
+from hocba_audit.masking import mask_id, mask_ids_in_text
 
 #: Fields whose values are personal IDs and are always masked when shown.
 PERSONAL_ID_FIELDS = frozenset({"personal_id"})
@@ -25,37 +25,7 @@ OUTCOME_VI = {
     "ERROR": "Lỗi khi chạy quy tắc",
     "NOT_APPLICABLE": "Không áp dụng",
 }
-# Digit runs that look like personal IDs: 9 (old CMND), 11 (CCCD without its leading zero) or
-# 12+ (CCCD). 10-digit runs are MOET pupil codes, which schools need to find the record.
-_ID_RUN = re.compile(r"(?<!\d)(?:\d{9}|\d{11,})(?!\d)")
 _OUTCOME_ORDER = {"ERROR": 0, "FAILED": 1, "PASSED": 2, "NOT_APPLICABLE": 3}
-
-
-def mask_id(value: object) -> str | None:
-    """Mask a personal ID, keeping the first 3 and last 3 characters.
-
-    >>> mask_id("031207001234")
-    '031******234'
-    >>> mask_id("12345")
-    '*****'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value)
-    if len(text) <= 6:
-        return "*" * len(text)
-    return text[:3] + "*" * (len(text) - 6) + text[-3:]
-
-
-def mask_ids_in_text(text: object) -> str | None:
-    """Mask every digit run in ``text`` that looks like a personal ID (9, 11 or 12+ digits).
-
-    >>> mask_ids_in_text("Số 031207001234 của học sinh 0312345678")
-    'Số 031******234 của học sinh 0312345678'
-    """
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return None
-    return _ID_RUN.sub(lambda m: mask_id(m[0]) or "", str(text))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,306 @@
+"""Render every report of a run: per school (executed notebook, HTML, inspector PDF, XLSX
+fix-list) in a process pool, then the city overview and the department explorer.
+
+Caching: each school folder holds ``report.json`` with a cache key over the school's inputs
+(file, sheet and sha256 of every manifest row), the rule catalogue digest, the tool version, the
+report code (templates, notebooks, report modules) and the parameters, including the date days
+are counted from. A school whose key matches a finished earlier render (in this run folder or
+a sibling run under the same parent) is copied or skipped, not rendered again.
+
+Atomicity: every file is written to a temporary name and moved into place with ``os.replace``;
+``report.json`` is removed before a school is re-rendered and written last, so a run killed
+midway leaves every earlier file whole and the next run renders that school again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from hocba_audit.paths import project_dir
+
+NOTEBOOKS = project_dir() / "notebooks"
+SCHOOL_FILES = ("school_audit.ipynb", "school_audit.html", "thanh_tra.pdf", "danh_sach_sua_loi.xlsx")
+KEY_FILE = "report.json"
+_CODE_FILES = ("report_school.py", "charts.py", "pdf.py", "fixlist.py", "masking.py", "reports.py",
+               "report_render.py")
+
+
+@dataclass
+class SchoolOutcome:
+    school_id: str
+    status: str                       # rendered | unchanged | reused | error
+    error: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    out_dir: Path | None = None
+
+
+def code_digest() -> str:
+    """Digest of everything that shapes a report besides data and catalogue."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    files = [here / f for f in _CODE_FILES] + sorted((here / "templates").glob("*"))
+    files.append(NOTEBOOKS / "school_audit.ipynb")
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(manifest: list[tuple], catalogue_digest: str, tool_version: str, code: str,
+              params: dict[str, Any]) -> str:
+    payload = json.dumps({"manifest": manifest, "catalogue": catalogue_digest, "tool": tool_version,
+                          "code": code, "params": params}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _spawn():
+    return multiprocessing.get_context("spawn")
+
+
+def _warm() -> None:
+    """Pool initializer: import the heavy libraries once per worker, not once per school."""
+    import altair as alt
+    import weasyprint  # noqa: F401
+
+    from hocba_audit.charts import to_svg
+
+    to_svg(alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q"))  # engine warm-up
+
+
+def render_school_reports(
+    db_path: str | Path,
+    run_dir: str | Path,
+    school_ids: list[str] | None = None,
+    jobs: int = 2,
+    *,
+    run_id: str = "",
+    catalogue: Any = None,
+    deadline: str = "2026-03-31",
+    as_of: str = "",
+    progress: Callable[[SchoolOutcome, int, int], None] | None = None,
+) -> list[SchoolOutcome]:
+    """Render each school's reports under ``run_dir/<school_id>/``.
+
+    Args:
+        db_path: the audit database (closed by its writer; opened read-only here).
+        run_dir: the run's report folder.
+        school_ids: the schools; None means every school in the database.
+        jobs: worker processes (both cores: 2).
+        run_id: the run; empty means ``run_dir``'s name if that run exists, else the latest run.
+        catalogue: a loaded ``Catalogue`` (saves ~3 s); None loads the default one.
+        deadline: the deadline days are counted to (YYYY-MM-DD).
+        as_of: the date days are counted from; empty means the run's date.
+        progress: called as ``progress(outcome, done, total)`` after each school.
+
+    Returns:
+        One outcome per school, in ``school_ids`` order; failures are outcomes, not raises.
+    """
+    from hocba_audit.report_school import (
+        catalogue_info, latest_run, open_db, manifest_key, parse_date,
+    )
+    from hocba_audit.version import __version__
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if catalogue is None:
+        from hocba_audit.catalogue import load_catalogue
+
+        catalogue = load_catalogue()
+    info = catalogue_info(catalogue)
+    cat_path = run_dir / "catalogue.json"
+    _write_text(cat_path, info.to_json())
+    con = open_db(db_path)
+    try:
+        if not run_id:
+            has = con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_dir.name]).fetchall()[0][0]
+            run_id = run_dir.name if has else latest_run(con)
+        if school_ids is None:
+            school_ids = [r[0] for r in con.execute("SELECT school_id FROM schools ORDER BY 1").fetchall()]
+        started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchall()
+        day = parse_date(as_of or None, started[0][0].date() if started and started[0][0] else None)
+        params = {"deadline": deadline, "as_of": day.isoformat()}
+        code = code_digest()
+        keys = {sid: cache_key(manifest_key(con, run_id, sid), info.digest, __version__, code, params)
+                for sid in school_ids}
+    finally:
+        con.close()
+    args = [(str(Path(db_path).absolute()), str(run_dir.absolute()), sid, run_id, str(cat_path.absolute()),
+             params, keys[sid]) for sid in school_ids]
+    outcomes: dict[str, SchoolOutcome] = {}
+    todo = []
+    for a in args:
+        hit = _cached(run_dir, a[2], a[6])
+        if hit:
+            outcomes[a[2]] = hit
+            if progress:
+                progress(hit, len(outcomes), len(args))
+        else:
+            todo.append(a)
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=_spawn(), initializer=_warm) as pool:
+            for out in pool.map(_render_job, todo, chunksize=1):
+                outcomes[out.school_id] = out
+                if progress:
+                    progress(out, len(outcomes), len(args))
+    else:
+        for a in todo:
+            out = _render_job(a)
+            outcomes[out.school_id] = out
+            if progress:
+                progress(out, len(outcomes), len(args))
+    return [outcomes[sid] for sid in school_ids]
+
+
+def _cached(run_dir: Path, school_id: str, key: str) -> SchoolOutcome | None:
+    """An outcome when this school's reports with ``key`` exist here or in a sibling run."""
+    here = run_dir / school_id
+    if _key_of(here) == key:
+        return SchoolOutcome(school_id, "unchanged", out_dir=here)
+    siblings = sorted((p for p in run_dir.parent.iterdir() if p.is_dir() and p != run_dir
+                       and not p.is_symlink()), key=lambda p: p.name, reverse=True)
+    for other in siblings:
+        src = other / school_id
+        if _key_of(src) == key:
+            here.mkdir(parents=True, exist_ok=True)
+            (here / KEY_FILE).unlink(missing_ok=True)
+            for name in SCHOOL_FILES:
+                _copy_atomic(src / name, here / name)
+            _copy_atomic(src / KEY_FILE, here / KEY_FILE)
+            return SchoolOutcome(school_id, "reused", out_dir=here)
+    return None
+
+
+def _key_of(folder: Path) -> str | None:
+    try:
+        meta = json.loads((folder / KEY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not all((folder / n).is_file() for n in SCHOOL_FILES):
+        return None
+    return meta.get("key")
+
+
+def _render_job(args: tuple) -> SchoolOutcome:
+    """Worker: render one school; retries kernel-start races like the run's notebook pool."""
+    from hocba_audit.errors import HocbaAuditError
+
+    db_path, run_dir, school_id, run_id, cat_path, params, key = args
+    out = Path(run_dir) / school_id
+    out.mkdir(parents=True, exist_ok=True)
+    (out / KEY_FILE).unlink(missing_ok=True)
+    outcome = SchoolOutcome(school_id, "rendered", out_dir=out)
+    try:
+        for attempt in range(3):
+            try:
+                _render_school(db_path, out, school_id, run_id, cat_path, params, outcome.seconds)
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        _write_text(out / KEY_FILE, json.dumps({"key": key, "run_id": run_id, "params": params,
+                                                "seconds": outcome.seconds}, ensure_ascii=False))
+    except (HocbaAuditError, RuntimeError, OSError) as exc:
+        outcome.status, outcome.error = "error", str(exc)
+    return outcome
+
+
+def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_path: str,
+                   params: dict[str, Any], seconds: dict[str, float]) -> None:
+    from hocba_audit.charts import chart_payloads, school_charts
+    from hocba_audit.fixlist import write_fixlist
+    from hocba_audit.pdf import svgs_of, write_inspector_pdf
+    from hocba_audit.report_school import build_school_report, load_catalogue_info, open_db
+    from hocba_audit.reports import execute_school_notebook
+
+    t0 = time.perf_counter()
+    info = load_catalogue_info(cat_path)
+    con = open_db(db_path)
+    try:
+        report = build_school_report(con, school_id, run_id, info, deadline=params["deadline"],
+                                     as_of=params["as_of"], top_rules=8, samples_per_rule=3,
+                                     parameters={"edition": "thanh tra"})
+        t1 = time.perf_counter()
+        charts = chart_payloads(school_charts(report))
+        charts_path = out / f".charts.{uuid.uuid4().hex}.json"
+        charts_path.write_text(json.dumps({k: {"bundle": v["bundle"]} for k, v in charts.items()},
+                                          ensure_ascii=False), encoding="utf-8")
+        t2 = time.perf_counter()
+        try:
+            execute_school_notebook(NOTEBOOKS / "school_audit.ipynb", out, {
+                "db_path": db_path, "school_id": school_id, "run_id": run_id,
+                "catalogue_path": cat_path, "charts_path": str(charts_path), **params})
+        finally:
+            charts_path.unlink(missing_ok=True)
+        t3 = time.perf_counter()
+        write_inspector_pdf(report, svgs_of(charts), out / "thanh_tra.pdf")
+        t4 = time.perf_counter()
+        write_fixlist(con, run_id, school_id, out / "danh_sach_sua_loi.xlsx", info)
+        t5 = time.perf_counter()
+    finally:
+        con.close()
+    seconds.update({"data": t1 - t0, "charts": t2 - t1, "notebook_html": t3 - t2, "pdf": t4 - t3,
+                    "xlsx": t5 - t4, "total": t5 - t0})
+
+
+def render_city_reports(db_path: str | Path, run_dir: str | Path, *, run_id: str = "",
+                        deadlines: tuple[str, ...] = ("2026-03-31", "2026-06-15"),
+                        as_of: str = "") -> dict[str, Path]:
+    """City overview (notebook, HTML, XLSX summary) under ``run_dir/city/`` and the department
+    anomaly explorer (notebook, HTML; no names) under ``run_dir/department/``.
+
+    Returns:
+        {"city_html", "city_xlsx", "department_html"} paths. Raises ``ReportError`` when a
+        notebook fails (its partial notebook is kept, see ``execute_school_notebook``).
+    """
+    from hocba_audit.city import write_city_xlsx
+    from hocba_audit.report_school import open_db
+    from hocba_audit.reports import execute_school_notebook
+
+    run_dir = Path(run_dir)
+    db = str(Path(db_path).absolute())
+    city = run_dir / "city"
+    city.mkdir(parents=True, exist_ok=True)
+    cat_path = run_dir / "catalogue.json"
+    common = {"db_path": db, "run_id": run_id, "as_of": as_of}
+    execute_school_notebook(NOTEBOOKS / "city_overview.ipynb", city, {
+        **common, "catalogue_path": str(cat_path.absolute()) if cat_path.is_file() else "",
+        "deadline_1": deadlines[0], "deadline_2": deadlines[1]})
+    con = open_db(db)
+    try:
+        write_city_xlsx(con, city / "tong_hop_thanh_pho.xlsx", run_id=run_id, deadlines=deadlines,
+                        as_of=as_of, catalogue_path=str(cat_path) if cat_path.is_file() else "")
+    finally:
+        con.close()
+    dept = run_dir / "department"
+    execute_school_notebook(NOTEBOOKS / "anomaly_explorer.ipynb", dept, common)
+    return {"city_html": city / "city_overview.html", "city_xlsx": city / "tong_hop_thanh_pho.xlsx",
+            "department_html": dept / "anomaly_explorer.html"}
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _copy_atomic(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        shutil.copy2(src, tmp)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,206 @@
+"""Per-school, city and department reports on data_samples/ (#5): outputs exist, personal IDs
+are masked in every file, Vietnamese survives into the PDF, the fix-list is safe to open, reruns
+skip unchanged schools and a killed render leaves earlier reports whole."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from hocba_audit.catalogue import load_catalogue
+from hocba_audit.fixlist import neutralise
+from hocba_audit.masking import UNMASKED_ID
+from hocba_audit.paths import project_dir
+from hocba_audit.report_render import SCHOOL_FILES, render_city_reports, render_school_reports
+from hocba_audit.report_school import days_left_text, decide_verdict
+from hocba_audit.run import load_all
+from hocba_audit.runner import run_rules
+
+ROOT = project_dir()
+SCHOOLS = ["31200000", "31400002"]  # a primary and an upper-secondary school
+INJECTED = ("=HYPERLINK(\"http://x\")", "@SUM(A1)", "+1", "-2")
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def run(tmp_path_factory, catalogue):
+    """data_samples/ loaded and audited once, then rendered once (two schools, city, department)."""
+    reports = tmp_path_factory.mktemp("reports")
+    run_dir = reports / "r1"
+    run_dir.mkdir()
+    db = run_dir / "audit.duckdb"
+    load_all(db, ROOT / "data_samples" / "exports", "r1", jobs=2)
+    con = duckdb.connect(str(db))
+    run_rules(con, catalogue, "r1")
+    con.execute("UPDATE runs SET finished_at = now()")
+    # findings whose values would be formulas in a spreadsheet
+    for i, v in enumerate(INJECTED):
+        con.execute("INSERT INTO findings VALUES ('r1', '31400002', 'DIEM-001', 'lỗi', 'marks', ?, 'value', ?, ?,"
+                    " 'sửa', 'diem.csv', '', ?)", [f"k{i}", v, v, 9000 + i])
+    con.close()
+    outcomes = render_school_reports(db, run_dir, SCHOOLS, 2, catalogue=catalogue)
+    city = render_city_reports(db, run_dir)
+    return run_dir, db, outcomes, city
+
+
+def _ids(db: Path) -> set[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("""SELECT personal_id FROM pupils UNION SELECT personal_id_raw FROM pupils
+                          UNION SELECT personal_id FROM teachers UNION SELECT personal_id_raw FROM teachers""").fetchall()
+    con.close()
+    return {r[0] for r in rows if r[0] and len(r[0]) >= 9}
+
+
+def _text_of(path: Path) -> str:
+    if path.suffix == ".pdf":
+        return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                              text=True).stdout
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                         for c in row if c is not None)
+    return path.read_text(encoding="utf-8")
+
+
+def test_verdict_and_days_left_wording():
+    assert decide_verdict(1, 0) == "not_ready" and decide_verdict(0, 3) == "needs_work"
+    assert decide_verdict(0, 0) == "ready" and decide_verdict(0, 0, rules_errored=1) == "needs_work"
+    assert days_left_text(12) == "còn 12 ngày" and days_left_text(-5) == "quá hạn 5 ngày"
+
+
+def test_neutralise_prefixes_formula_starters_only():
+    assert [neutralise(v) for v in INJECTED] == ["'" + v for v in INJECTED]
+    assert neutralise("Nguyễn Văn An") == "Nguyễn Văn An" and neutralise(3) == 3
+
+
+def test_every_school_gets_all_four_outputs(run):
+    run_dir, _db, outcomes, city = run
+    assert [o.status for o in outcomes] == ["rendered", "rendered"], [o.error for o in outcomes]
+    for sid in SCHOOLS:
+        for name in SCHOOL_FILES + ("report.json",):
+            assert (run_dir / sid / name).stat().st_size > 0, (sid, name)
+        assert not list((run_dir / sid).glob(".*")), "temporary files left behind"
+    for p in city.values():
+        assert p.stat().st_size > 0
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_every_output_masks_personal_ids(run):
+    run_dir, db, _o, _c = run
+    ids = _ids(db)
+    assert ids
+    files = [p for p in run_dir.rglob("*") if p.suffix in (".html", ".ipynb", ".pdf", ".xlsx")]
+    assert len(files) == 4 * len(SCHOOLS) + 5
+    for f in files:
+        text = _text_of(f)
+        leaked = [i for i in ids if i in text]
+        assert not leaked, (f, leaked[:3])
+        if f.suffix != ".ipynb":  # sha256 hashes live in the notebook's evidence outputs too
+            assert not UNMASKED_ID.findall(text), (f, UNMASKED_ID.findall(text)[:3])
+    assert "******" in _text_of(run_dir / "31400002" / "danh_sach_sua_loi.xlsx")
+
+
+def test_department_edition_shows_no_names(run):
+    _run_dir, db, _o, city = run
+    con = duckdb.connect(str(db), read_only=True)
+    names = {r[0] for r in con.execute("SELECT full_name FROM pupils UNION SELECT full_name FROM teachers").fetchall() if r[0]}
+    con.close()
+    html = city["department_html"].read_text(encoding="utf-8")
+    assert "Dồn điểm 10" in html or "Không có dấu hiệu" in html
+    assert not [n for n in names if n in html]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_pdf_keeps_vietnamese_diacritics(run):
+    run_dir, db, _o, _c = run
+    text = _text_of(run_dir / "31400002" / "thanh_tra.pdf")
+    assert unicodedata.is_normalized("NFC", text)
+    flat = " ".join(text.split())
+    for s in ("SỞ GIÁO DỤC VÀ ĐÀO TẠO HẢI PHÒNG", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+              "Độc lập – Tự do – Hạnh phúc", "BÁO CÁO KIỂM TRA DỮ LIỆU HỌC BẠ SỐ",
+              "Trường THPT Trần Quang Khải", "Phường Đông Hải", "Chưa sẵn sàng", "quá hạn",
+              "Bằng chứng kiểm tra", "Chưa có dữ liệu chữ ký", "Trang 1/"):
+        assert s in flat, s
+    con = duckdb.connect(str(db), read_only=True)
+    manifest = [r[0] for r in con.execute("SELECT sha256 FROM manifest WHERE school_id = '31400002'").fetchall()]
+    con.close()
+    assert all(h[:20] in flat.replace(" ", "") for h in manifest)
+
+
+def test_fixlist_is_filtered_frozen_and_neutralised(run):
+    import openpyxl
+
+    run_dir, db, _o, _c = run
+    wb = openpyxl.load_workbook(run_dir / "31400002" / "danh_sach_sua_loi.xlsx")
+    assert wb.sheetnames[0] == "Tổng hợp" and "Tính hợp lệ" in wb.sheetnames
+    names = set()
+    con = duckdb.connect(str(db), read_only=True)
+    names = {r[0] for r in con.execute("SELECT full_name FROM pupils WHERE school_id = '31400002'").fetchall()}
+    con.close()
+    seen_name = False
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
+        assert ws["A1"].value in ("STT", "Nhóm quy tắc")
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, str):
+                    assert c.data_type == "s" and not c.value.startswith(("=", "+", "-", "@")), (ws.title, c.value)
+                    seen_name = seen_name or any(n in c.value for n in names)
+    values = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert "'=HYPERLINK(\"http://x\")" in values and "'@SUM(A1)" in values
+    assert seen_name, "the school edition shows names"
+
+
+def test_rerun_skips_unchanged_schools_and_reuses_across_runs(run, catalogue):
+    run_dir, db, _o, _c = run
+    before = (run_dir / "31400002" / "thanh_tra.pdf").stat().st_mtime_ns
+    again = render_school_reports(db, run_dir, SCHOOLS, 2, catalogue=catalogue)
+    assert [o.status for o in again] == ["unchanged", "unchanged"]
+    assert (run_dir / "31400002" / "thanh_tra.pdf").stat().st_mtime_ns == before
+    sibling = run_dir.parent / "r2"
+    sibling.mkdir()
+    reused = render_school_reports(db, sibling, SCHOOLS, 1, run_id="r1", catalogue=catalogue)
+    assert [o.status for o in reused] == ["reused", "reused"]
+    assert (sibling / "31400002" / "thanh_tra.pdf").read_bytes() == (run_dir / "31400002" / "thanh_tra.pdf").read_bytes()
+
+
+def test_killed_render_leaves_previous_reports_whole(run, catalogue, monkeypatch):
+    run_dir, db, _o, _c = run
+    out = run_dir / "31200000"
+    before = {n: (out / n).read_bytes() for n in SCHOOL_FILES}
+
+    def killed(*_a, **_k):
+        raise KeyboardInterrupt
+
+    import hocba_audit.pdf
+
+    monkeypatch.setattr(hocba_audit.pdf, "write_inspector_pdf", killed)
+    with pytest.raises(KeyboardInterrupt):
+        render_school_reports(db, run_dir, ["31200000"], 1, catalogue=catalogue, as_of="2026-01-02")
+    assert (out / "thanh_tra.pdf").read_bytes() == before["thanh_tra.pdf"]
+    assert (out / "danh_sach_sua_loi.xlsx").read_bytes() == before["danh_sach_sua_loi.xlsx"]
+    assert json.loads((out / "school_audit.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert not (out / "report.json").exists(), "an interrupted school must render again next time"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("name", ["school_audit", "city_overview", "anomaly_explorer"])
+def test_committed_notebooks_have_one_parameters_cell_and_no_outputs(name):
+    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code)
+    tagged = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1
+    assert 'db_path: str = "../reports/latest/audit.duckdb"' in "".join(tagged[0]["source"])
