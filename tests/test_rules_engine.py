@@ -12,9 +12,11 @@ import yaml
 
 from hocba_audit.catalogue import Catalogue, load_catalogue
 from hocba_audit.errors import CatalogueError, HocbaAuditError
-from hocba_audit.model import create_schema
+from hocba_audit.model import RUN_TABLES, TABLES, create_schema
 from hocba_audit.rules import Outcome, RuleResult, school_levels
 from hocba_audit.runner import run_rules
+
+from rules_kit import project_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "audits" / "rules"
@@ -23,7 +25,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
-    return load_catalogue(RULES_DIR)
+    return project_catalogue()
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
@@ -53,7 +55,8 @@ def overall(results: list[RuleResult]) -> Outcome:
 
 def load_fixtures() -> dict[str, dict]:
     paths = sorted(FIXTURES.glob("*.yaml"))
-    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in paths}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return {p.stem: yaml.load(p.read_text(encoding="utf-8"), Loader=loader) for p in paths}
 
 
 def fixture_cases() -> list:
@@ -64,12 +67,34 @@ def fixture_cases() -> list:
     return params
 
 
+@pytest.fixture(scope="module")
+def shared_con() -> duckdb.DuckDBPyConnection:
+    """One connection for every fixture case: emptied between cases, reference tables and
+    macros kept (``run_rules`` prepares a connection once per macro set)."""
+    con = duckdb.connect(":memory:")
+    create_schema(con)
+    yield con
+    con.close()
+
+
+def reset_db(
+    con: duckdb.DuckDBPyConnection, schools: list[dict], rows: dict[str, list[dict]]
+) -> duckdb.DuckDBPyConnection:
+    for name in [t.name for t in TABLES] + list(RUN_TABLES):
+        con.execute(f'DELETE FROM "{name}"').fetchall()
+    insert_rows(con, "schools", schools)
+    for table, table_rows in rows.items():
+        insert_rows(con, table, table_rows)
+    return con
+
+
 @pytest.mark.parametrize(("code", "schools", "case"), fixture_cases())
 def test_rule_fixture_case(
-    catalogue: Catalogue, code: str, schools: list[dict], case: dict
+    catalogue: Catalogue, shared_con: duckdb.DuckDBPyConnection, code: str,
+    schools: list[dict], case: dict
 ) -> None:
-    con = fixture_db(case.get("schools", schools), case.get("rows", {}))
-    results = run_rules(con, catalogue.select([code]), "fixture")
+    con = reset_db(shared_con, case.get("schools", schools), case.get("rows", {}))
+    results = run_rules(con, catalogue.select([code]), "fixture", settings=case.get("settings"))
     rows = con.execute(
         "SELECT entity_key, message, fix FROM findings WHERE rule_code = ? ORDER BY entity_key",
         [code],
@@ -191,6 +216,7 @@ def test_catalogue_requires_the_output_columns(tmp_path: Path) -> None:
 def test_real_catalogue_loads_with_stable_codes(catalogue: Catalogue) -> None:
     assert {"HS-001", "HS-002", "HS-003", "HS-004", "HS-005", "DIEM-001"} <= set(catalogue.codes)
     assert all(r.source.startswith(str(RULES_DIR)) for r in catalogue)
+    assert not any("defect_map" in str(f) for f in catalogue.files)
 
 
 def test_school_levels_and_applicability(catalogue: Catalogue) -> None:
@@ -202,6 +228,9 @@ def test_school_levels_and_applicability(catalogue: Catalogue) -> None:
     assert restricted.applies_to("THCS", ("2024-2025", "2025-2026"))
     assert not restricted.applies_to("THCS", ("2024-2025",))
 
+
+#: The first slice's rules: enough for the engine tests, cheaper than the whole catalogue.
+SLICE = ("HS-001", "HS-002", "HS-003", "HS-004", "HS-005", "DIEM-001")
 
 PUPILS = [
     {"school_id": "S1", "pupil_code": "P1", "personal_id": "031210001234",
@@ -224,6 +253,7 @@ def test_broken_rule_is_an_error_outcome_and_other_rules_still_run(catalogue: Ca
             "CAST(CAST(full_name AS INTEGER) AS VARCHAR) AS bad_value, full_name FROM pupils",
     )
     con = fixture_db(SCHOOLS, {"pupils": PUPILS})
+    catalogue = catalogue.select(SLICE)
     results = run_rules(con, Catalogue((broken, *catalogue.rules)), "r1")
     errors = [r for r in results if r.rule_code == "XX-001"]
     assert [r.outcome for r in errors] == [Outcome.ERROR, Outcome.ERROR]
@@ -244,6 +274,7 @@ def test_broken_rule_is_an_error_outcome_and_other_rules_still_run(catalogue: Ca
 
 def test_runs_append_and_a_run_id_cannot_be_reused(catalogue: Catalogue) -> None:
     con = fixture_db(SCHOOLS, {"pupils": PUPILS})
+    catalogue = catalogue.select(SLICE)
     first = run_rules(con, catalogue, "r1")
     run_rules(con, catalogue, "r2")
     counts = dict(con.execute("SELECT run_id, count(*) FROM rule_results GROUP BY 1").fetchall())
@@ -257,7 +288,7 @@ def test_runs_append_and_a_run_id_cannot_be_reused(catalogue: Catalogue) -> None
 
 def test_run_rules_on_selected_schools_only(catalogue: Catalogue) -> None:
     con = fixture_db(SCHOOLS, {"pupils": PUPILS})
-    results = run_rules(con, catalogue, "r1", schools=["S2"])
+    results = run_rules(con, catalogue.select(SLICE), "r1", schools=["S2"])
     assert {r.school_id for r in results} == {"S2"}
     assert con.execute("SELECT DISTINCT school_id FROM findings").fetchall() == [("S2",)]
     with pytest.raises(HocbaAuditError, match="'S9'"):

@@ -1,9 +1,12 @@
 """Find, parse and validate the rule catalogue (``audits/rules/*.yaml``) into ``Rule`` records.
 
 Every problem is collected with its ``path:line`` and raised once as a ``CatalogueError``.
-Rule SQL is checked by a ``SqlChecker``; the default one (``hocba_audit.runner.SchemaSqlChecker``)
-runs ``EXPLAIN`` against an empty in-memory copy of the canonical schema, so this module never
-touches the database engine itself.
+Rule SQL is checked by a ``SqlChecker``; the default one
+(``hocba_audit.runner.SchemaSqlChecker``) binds it (``DESCRIBE``) against an empty in-memory
+copy of the canonical schema, with the reference tables, the settings (as DuckDB variables)
+and the macros of ``audits/macros`` in place, so this module never touches the database
+engine itself. The catalogue carries the declared settings and the macro files, which the
+runner applies before running the rules.
 """
 
 from __future__ import annotations
@@ -19,25 +22,31 @@ from typing import Any, Protocol
 import yaml
 
 from hocba_audit.errors import CatalogueError
+from hocba_audit.macros import MacroFile, load_macro_files
 from hocba_audit.model import TABLES_BY_NAME
 from hocba_audit.rules import (
     CATEGORIES,
     DENOMINATOR_COLUMNS,
+    GX_EXPECTATIONS,
     LEVELS,
     REQUIRED_COLUMNS,
     SEVERITIES,
+    GxExpectation,
     Rule,
     message_placeholders,
 )
+from hocba_audit.settings import Setting, declared_settings
 
 CATALOGUE_VERSION = 1
 REQUIRED_KEYS: tuple[str, ...] = (
     "code", "severity", "category", "levels", "entity", "fields", "title_vi", "title_en",
     "message", "fix", "legal_basis", "sql", "denominator_sql",
 )
-OPTIONAL_KEYS: tuple[str, ...] = ("school_years",)
+OPTIONAL_KEYS: tuple[str, ...] = ("school_years", "gx")
 #: Keys whose text is shown to users and must be Vietnamese in Unicode NFC.
 _USER_TEXT_KEYS = ("severity", "title_vi", "message", "fix", "legal_basis")
+#: Files of the rules folder that are not rule files (bench/accuracy.py's defect maps).
+NON_RULE_PREFIXES: tuple[str, ...] = ("defect_map",)
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*-\d{3}$")
 _SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 _MAX_LISTED = 50
@@ -64,6 +73,10 @@ class Catalogue:
 
     rules: tuple[Rule, ...]
     files: tuple[Path, ...] = field(default=())
+    settings: dict[str, Setting] = field(default_factory=dict)
+    """Declared settings (``audits/settings``), by name; the runner sets them as variables."""
+    macros: tuple[MacroFile, ...] = ()
+    """Macro files (``audits/macros``); the runner executes them before the rules."""
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -86,17 +99,28 @@ class Catalogue:
         wanted = list(codes)
         for code in wanted:
             self[code]
-        return Catalogue(tuple(r for r in self.rules if r.code in wanted), self.files)
+        return Catalogue(tuple(r for r in self.rules if r.code in wanted), self.files,
+                         self.settings, self.macros)
 
 
 def load_catalogue(
-    directory: str | Path | None = None, *, check_sql: SqlChecker | None = None
+    directory: str | Path | None = None,
+    *,
+    check_sql: SqlChecker | None = None,
+    settings_dir: str | Path | None = None,
+    macros_dir: str | Path | None = None,
 ) -> Catalogue:
     """Load and validate every ``*.yaml`` file of ``directory`` (sorted by name).
 
+    Files named ``defect_map*.yaml`` are not rules (they map generator defects to rules for
+    ``bench/accuracy.py``) and are skipped.
+
     Args:
         directory: the rules folder; defaults to ``audits/rules`` of the project.
-        check_sql: the SQL checker; defaults to EXPLAIN on an empty canonical schema.
+        check_sql: the SQL checker; defaults to binding (DESCRIBE) on an empty canonical
+            schema with the reference tables, the settings' defaults and the macros in place.
+        settings_dir: the settings folder; defaults to ``audits/settings`` of the project.
+        macros_dir: the macros folder; defaults to ``audits/macros`` of the project.
 
     Returns:
         The catalogue.
@@ -112,13 +136,18 @@ def load_catalogue(
     directory = Path(directory)
     if not directory.is_dir():
         _raise([f"{directory}: the rules folder does not exist"])
-    files = tuple(sorted(directory.glob("*.yaml")))
+    files = tuple(p for p in sorted(directory.glob("*.yaml"))
+                  if not p.name.startswith(NON_RULE_PREFIXES))
+    settings = declared_settings(settings_dir)
+    macros = load_macro_files(macros_dir)
     if check_sql is None:
         from hocba_audit.runner import SchemaSqlChecker
 
-        with SchemaSqlChecker() as checker:
-            return _load(files, checker)
-    return _load(files, check_sql)
+        with SchemaSqlChecker(macros=macros, settings=settings) as checker:
+            catalogue = _load(files, checker)
+    else:
+        catalogue = _load(files, check_sql)
+    return Catalogue(catalogue.rules, files, settings, macros)
 
 
 def _load(files: tuple[Path, ...], check_sql: SqlChecker) -> Catalogue:
@@ -162,7 +191,7 @@ class _Located(dict):
     duplicate_keys: list[tuple[str, int]]
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
     pass
 
 
@@ -343,14 +372,47 @@ def _validate_rule(
                 if col not in columns:
                     bad("denominator_sql", f"'denominator_sql' must return a column '{col}' "
                                            f"(returns {', '.join(columns)})")
+    gx = _gx_block(raw, table, bad)
     if len(problems) > before:
         return None
     return Rule(
         code=code, severity=severity, category=category, levels=levels, entity=entity,
         fields=fields, title_vi=title_vi, title_en=title_en, message=message, fix=fix,
         legal_basis=legal_basis, sql=sql, denominator_sql=denominator_sql,
-        source=loc(), school_years=school_years or (),
+        source=loc(), school_years=school_years or (), gx=gx,
     )
+
+
+def _gx_block(raw: _Located, table: Any, bad: Any) -> GxExpectation | None:
+    """The optional ``gx: {expectation: …, kwargs: {…}}`` block, validated."""
+    block = raw.get("gx")
+    if block is None:
+        return None
+    if not isinstance(block, dict) or set(block) - {"expectation", "kwargs"}:
+        bad("gx", "'gx' must be a mapping with 'expectation' and 'kwargs'")
+        return None
+    kind, kwargs = block.get("expectation"), block.get("kwargs") or {}
+    if kind not in GX_EXPECTATIONS:
+        bad("gx", f"'gx.expectation' must be one of {', '.join(GX_EXPECTATIONS)}, "
+                  f"but was {kind!r}")
+        return None
+    if not isinstance(kwargs, dict):
+        bad("gx", "'gx.kwargs' must be a mapping of keyword arguments")
+        return None
+    missing = [k for k in GX_EXPECTATIONS[kind] if k not in kwargs]
+    if missing:
+        bad("gx", f"'gx.kwargs' of {kind} needs {', '.join(missing)}")
+        return None
+    if table is not None:
+        columns = {name for name, _, _ in table.physical_columns()}
+        named = list(kwargs.get("column_list") or []) + (
+            [kwargs["column"]] if "column" in kwargs else [])
+        for c in named:
+            if c not in columns:
+                bad("gx", f"'gx' names column '{c}', which is not a column of '{table.name}'")
+                return None
+    frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
+    return GxExpectation(kind, frozen)
 
 
 def _sql_text(raw: _Located, key: str, bad: Any) -> str | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from hocba_audit.errors import HocbaAuditError
+from hocba_audit.rules_cli import rules, setting_option
 from hocba_audit.version import __version__
 
 
@@ -108,7 +109,9 @@ def _print_totals(results) -> None:
 @click.option("--profile", default=None, help="Force a vendor profile instead of detecting it.")
 @click.option("--jobs", default=2, show_default=True, help="Notebook processes in parallel.")
 @click.option("--no-notebooks", is_flag=True, help="Load and run the rules only.")
-def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_notebooks: bool) -> None:
+@setting_option
+def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_notebooks: bool,
+        settings: dict[str, str]) -> None:
     """Load every school export, run the rules, and write per-school reports.
 
     \b
@@ -118,7 +121,7 @@ def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_not
 
     try:
         s = run_audit(exports_dir, out_dir, profile=profile, jobs=jobs, notebooks=not no_notebooks,
-                      progress=_print_export, report_progress=_report_progress())
+                      progress=_print_export, report_progress=_report_progress(), settings=settings)
     except HocbaAuditError as exc:
         _fail(exc)
     _print_totals(s.exports)
@@ -133,6 +136,9 @@ def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_not
     click.echo(f"Run {s.run_id} in {s.run_dir} ({times}).")
     if s.notebook_errors:
         sys.exit(1)
+
+
+cli.add_command(rules)
 
 
 @cli.command("profiles")

@@ -23,6 +23,16 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("school_id", "entity_key", "field", "bad_va
 OPTIONAL_COLUMNS: tuple[str, ...] = ("src_file", "src_sheet", "src_row")
 #: Columns a rule's ``denominator_sql`` must return.
 DENOMINATOR_COLUMNS: tuple[str, ...] = ("school_id", "checked")
+#: Great Expectations expectation types a rule's ``gx`` block may name, with the keyword
+#: arguments each requires (``hocba_audit.gx_export`` writes them as GX 1.x suites).
+GX_EXPECTATIONS: dict[str, tuple[str, ...]] = {
+    "expect_column_values_to_not_be_null": ("column",),
+    "expect_column_values_to_match_regex": ("column", "regex"),
+    "expect_column_values_to_be_in_set": ("column", "value_set"),
+    "expect_column_values_to_be_between": ("column",),
+    "expect_column_values_to_be_unique": ("column",),
+    "expect_compound_columns_to_be_unique": ("column_list",),
+}
 
 
 class Outcome(str, Enum):
@@ -36,6 +46,22 @@ class Outcome(str, Enum):
     """The rule's SQL raised; ``RuleResult.error`` holds the engine's message."""
     NOT_APPLICABLE = "NOT_APPLICABLE"
     """The rule does not apply to the school's level or years, or there was nothing to check."""
+
+
+@dataclass(frozen=True)
+class GxExpectation:
+    """A rule's equivalent Great Expectations expectation (the rule's optional ``gx`` block).
+
+    The engine's failing count for the rule equals GX's ``unexpected_count`` of this
+    expectation on the rule's entity table (all schools together).
+    """
+
+    type: str
+    kwargs: tuple[tuple[str, object], ...]
+
+    @property
+    def kwargs_dict(self) -> dict[str, object]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.kwargs}
 
 
 @dataclass(frozen=True)
@@ -57,6 +83,7 @@ class Rule:
     denominator_sql: str
     source: str = ""
     school_years: tuple[str, ...] = ()
+    gx: GxExpectation | None = None
 
     @property
     def placeholders(self) -> tuple[str, ...]:

@@ -110,7 +110,8 @@ def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None 
 
 
 def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs: int = 2,
-              notebooks: bool = True, progress=None, report_progress=None) -> RunSummary:
+              notebooks: bool = True, progress=None, report_progress=None,
+              settings: dict[str, str] | None = None) -> RunSummary:
     """Load, audit and report; returns what was done and where it went."""
     from hocba_audit.catalogue import load_catalogue
     from hocba_audit.runner import run_rules
@@ -133,7 +134,7 @@ def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs
     catalogue = load_catalogue()
     con = duckdb.connect(str(db_path))
     try:
-        results = run_rules(con, catalogue, run_id)
+        results = run_rules(con, catalogue, run_id, settings=settings)
         summary.rule_results = len(results)
         summary.findings = con.execute("SELECT count(*) FROM findings WHERE run_id = $1", [run_id]).fetchall()[0][0]
         con.execute("UPDATE runs SET finished_at = now() WHERE run_id = $1", [run_id])

@@ -3,35 +3,66 @@
 Each rule runs once for all schools in scope, set-based: its failing rows go to a temporary
 table, messages are rendered in SQL, and per-school counts are joined with the rule's
 denominator. A rule whose SQL raises is recorded as ``ERROR`` and the next rule runs.
+
+Before the rules run, ``prepare_connection`` creates the reference tables (``ref_*``), sets
+every setting as a DuckDB variable (``SET VARIABLE name = value``; rule SQL reads
+``getvariable('name')``) and executes the macro files of ``audits/macros``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from types import TracebackType
+from typing import Any
 
 import duckdb
 
 from hocba_audit.catalogue import Catalogue, SqlCheck
 from hocba_audit.errors import HocbaAuditError
+from hocba_audit.macros import MacroFile, apply_macros, load_macro_files, uses_macros
 from hocba_audit.model import create_schema
+from hocba_audit.reference_tables import (
+    REFERENCE_TABLES,
+    create_reference_tables,
+    reference_rows,
+)
 from hocba_audit.rules import OPTIONAL_COLUMNS, Outcome, Rule, RuleResult, message_parts
+from hocba_audit.settings import (
+    Setting,
+    Value,
+    declared_settings,
+    resolve_settings,
+    setting_statements,
+)
 
 #: Shown in a message where a placeholder's column is NULL.
 EMPTY_VALUE = "(trống)"
 _FAILING = "_hocba_failing"
 _SCOPE = "_hocba_scope"
-_COUNTS = "_hocba_counts"
 _LINE_RE = re.compile(r"^LINE (\d+):", re.MULTILINE)
 
 
 class SchemaSqlChecker:
-    """A ``SqlChecker`` that runs ``EXPLAIN`` against an empty in-memory canonical schema."""
+    """A ``SqlChecker`` that binds SQL (``DESCRIBE``) against an empty in-memory canonical schema.
 
-    def __init__(self) -> None:
+    The schema gets the reference tables, the settings' defaults as variables and the macros,
+    as ``prepare_connection`` gives a real audit database. A failing macro raises
+    ``CatalogueError`` (naming file, line and statement) from the constructor.
+    """
+
+    def __init__(
+        self, macros: tuple[MacroFile, ...] = (), settings: Mapping[str, Setting] | None = None
+    ) -> None:
         self._con = duckdb.connect(":memory:")
-        create_schema(self._con)
+        try:
+            create_schema(self._con)
+            _prepare(self._con, macros, settings or {}, None)
+        except BaseException:
+            self._con.close()
+            raise
 
     def __enter__(self) -> SchemaSqlChecker:
         return self
@@ -47,10 +78,10 @@ class SchemaSqlChecker:
 
     def __call__(self, sql: str) -> SqlCheck:
         try:
-            self._con.execute(f"EXPLAIN SELECT * FROM ({sql}\n) AS q").fetchall()
-            cur = self._con.execute(f"SELECT * FROM ({sql}\n) AS q LIMIT 0")
-            columns = tuple(d[0] for d in cur.description)
-            cur.fetchall()
+            # DESCRIBE binds the statement (tables, columns, functions, macros, types) without
+            # optimising or running it: several times faster than EXPLAIN on large rules.
+            rows = self._con.execute(f"DESCRIBE SELECT * FROM ({sql}\n) AS q").fetchall()
+            columns = tuple(r[0] for r in rows)
         except duckdb.Error as e:
             text = str(e)
             m = _LINE_RE.search(text)
@@ -59,28 +90,112 @@ class SchemaSqlChecker:
         return SqlCheck(columns=columns)
 
 
+def prepare_connection(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Value]:
+    """Make ``con`` ready for rule SQL: reference tables, settings, macros (in that order).
+
+    Args:
+        con: a writable connection.
+        catalogue: supplies the declared settings and macro files; None reads the project's
+            ``audits/settings`` and ``audits/macros``.
+        settings: overrides, name -> value (texts such as ``"46"`` are converted).
+
+    Returns:
+        The value of every setting, as set.
+
+    Raises:
+        SettingsError: an unknown setting or a value of the wrong type.
+        CatalogueError: a macro statement failed.
+    """
+    if catalogue is None:
+        declared, macros = declared_settings(), load_macro_files()
+    else:
+        declared, macros = catalogue.settings, catalogue.macros
+    return _prepare(con, macros, declared, settings)
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection, macros: tuple[MacroFile, ...],
+    declared: Mapping[str, Setting], overrides: Mapping[str, Any] | None,
+    rules: Iterable[Rule] | None = None,
+) -> dict[str, Value]:
+    values = resolve_settings(declared, overrides)
+    for stmt in setting_statements(values, declared):
+        con.execute(stmt).fetchall()
+    if rules is not None:
+        # Only what the rules use: the macros (all files, as macros call each other) when a
+        # rule calls one, the reference tables when a rule or an applied macro reads one.
+        texts = [t for r in rules for t in (r.sql, r.denominator_sql)]
+        if not any(uses_macros(t, macros) for t in texts):
+            macros = ()
+        if not macros and not any(_REF_RE.search(t) for t in texts):
+            return values
+    # Reference tables and macros are (re)created once per connection: connection variables
+    # remember what was applied (creating the grading macros alone takes a noticeable fraction
+    # of a second, and fixture tests prepare one connection many times).
+    ref_digest, macro_digest = _digest(None), _digest(macros)
+    done_ref, done_macros = con.execute(
+        "SELECT getvariable('hocba_ref_tables'), getvariable('hocba_macros')").fetchall()[0]
+    tables = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN "
+        f"({', '.join(repr(t) for t in REFERENCE_TABLES)}) AND NOT temporary"
+    ).fetchall()[0][0]
+    if done_ref != ref_digest or tables != len(REFERENCE_TABLES):
+        create_reference_tables(con)
+        con.execute(f"SET VARIABLE hocba_ref_tables = '{ref_digest}'").fetchall()
+        done_macros = None  # macros may read the reference tables: create them again
+    if macros and done_macros != macro_digest:
+        apply_macros(con, macros)
+        con.execute(f"SET VARIABLE hocba_macros = '{macro_digest}'").fetchall()
+    return values
+
+
+_REF_RE = re.compile(r"\bref_[a-z_]+\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _digest(macros: tuple[MacroFile, ...] | None) -> str:
+    """Digest of the macro files, or (None) of the reference rows."""
+    h = hashlib.sha256()
+    if macros is None:
+        h.update(repr(sorted(reference_rows().items())).encode())
+    else:
+        for m in macros:
+            h.update(str(m.path).encode() + b"\0" + m.text.encode() + b"\0")
+    return h.hexdigest()[:32]
+
+
 def run_rules(
     con: duckdb.DuckDBPyConnection,
     catalogue: Catalogue | Iterable[Rule],
     run_id: str,
     schools: Iterable[str] | None = None,
+    *,
+    settings: Mapping[str, Any] | None = None,
 ) -> list[RuleResult]:
     """Run every rule on every school it applies to, and append the results.
 
     Call it outside an open transaction: each rule is written in its own transaction, so a
-    rule that fails leaves nothing half-written.
+    rule that fails leaves nothing half-written. First ``prepare_connection`` creates the
+    reference tables, sets the settings as DuckDB variables and runs the macros.
 
     Args:
         con: a writable connection holding the canonical schema and the loaded data.
-        catalogue: the rules to run.
+        catalogue: the rules to run (a bare iterable of rules uses the project's settings
+            and macros).
         run_id: the run the results belong to; rules must not have run under it before.
         schools: school ids to audit; None means every school in the ``schools`` table.
+        settings: setting overrides, name -> value (e.g. from ``--setting name=value``).
 
     Returns:
         One ``RuleResult`` per rule and school, in catalogue order then school order.
 
     Raises:
-        HocbaAuditError: the run id already has rule results, or a school id is unknown.
+        HocbaAuditError: the run id already has rule results, or a school id is unknown;
+            ``SettingsError`` for a bad override, ``CatalogueError`` for a failing macro.
     """
     used = con.execute(
         "SELECT (SELECT count(*) FROM rule_results WHERE run_id = $1)"
@@ -92,9 +207,20 @@ def run_rules(
             "Hint: start a new run id."
         )
     scope = _schools(con, None if schools is None else list(schools))
+    rules = list(catalogue)
+    if isinstance(catalogue, Catalogue):
+        declared, macros = catalogue.settings, catalogue.macros
+    else:
+        declared, macros = declared_settings(), load_macro_files()
+    _prepare(con, macros, declared, settings, rules)
     results: list[RuleResult] = []
-    for rule in catalogue:
-        results += _run_rule(con, rule, run_id, scope)
+    state: dict[str, Any] = {}
+    try:
+        for rule in rules:
+            results += _run_rule(con, rule, run_id, scope, state)
+    finally:
+        for name in (_FAILING, _SCOPE):
+            con.execute(f"DROP TABLE IF EXISTS temp.{name}").fetchall()
     return results
 
 
@@ -125,14 +251,21 @@ def _schools(
 
 def _run_rule(
     con: duckdb.DuckDBPyConnection, rule: Rule, run_id: str,
-    scope: list[tuple[str, str | None, tuple[str, ...]]],
+    scope: list[tuple[str, str | None, tuple[str, ...]]], state: dict[str, Any],
 ) -> list[RuleResult]:
     applicable = [s[0] for s in scope if rule.applies_to(s[1], s[2])]
     by_school: dict[str, RuleResult] = {}
     if applicable:
+        if state.get("scope") != applicable:
+            # Outside the rule's transaction, so a rolled-back rule does not drop it.
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_SCOPE} AS "
+                "SELECT unnest($1::VARCHAR[]) AS school_id", [applicable],
+            ).fetchall()
+            state["scope"] = applicable
         con.begin()
         try:
-            rows = _evaluate(con, rule, run_id, applicable)
+            rows = _evaluate(con, rule, run_id)
             con.commit()
             for school_id, checked, failing, rate, outcome in rows:
                 by_school[school_id] = RuleResult(
@@ -151,9 +284,6 @@ def _run_rule(
         except BaseException:
             _rollback(con)
             raise
-        finally:
-            for name in (_FAILING, _SCOPE, _COUNTS):
-                con.execute(f"DROP TABLE IF EXISTS temp.{name}").fetchall()
     skipped = [
         RuleResult(run_id, rule.code, s[0], rule.severity, 0, 0, None, Outcome.NOT_APPLICABLE)
         for s in scope if s[0] not in by_school
@@ -163,13 +293,8 @@ def _run_rule(
     return [by_school[s[0]] for s in scope]
 
 
-def _evaluate(
-    con: duckdb.DuckDBPyConnection, rule: Rule, run_id: str, applicable: list[str]
-) -> list[tuple]:
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_SCOPE} AS SELECT unnest($1::VARCHAR[]) AS school_id",
-        [applicable],
-    ).fetchall()
+def _evaluate(con: duckdb.DuckDBPyConnection, rule: Rule, run_id: str) -> list[tuple]:
+    """Failing rows -> findings; per-school counts -> rule_results (one statement each)."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_FAILING} AS SELECT q.* FROM ({rule.sql}\n) AS q"
         f" WHERE q.school_id IN (SELECT school_id FROM {_SCOPE})"
@@ -191,9 +316,9 @@ def _evaluate(
         """,
         [run_id, rule.code, rule.severity, rule.entity, *message_params, rule.render_fix()],
     ).fetchall()
-    con.execute(
+    return con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {_COUNTS} AS
+        INSERT INTO rule_results
         WITH d AS (
             SELECT CAST(school_id AS VARCHAR) AS school_id, sum(checked)::BIGINT AS checked
             FROM ({rule.denominator_sql}\n) AS q GROUP BY 1
@@ -201,26 +326,21 @@ def _evaluate(
             SELECT CAST(school_id AS VARCHAR) AS school_id,
                    count(DISTINCT entity_key)::BIGINT AS failing
             FROM {_FAILING} GROUP BY 1
+        ), c AS (
+            SELECT s.school_id, coalesce(d.checked, 0) AS checked,
+                   coalesce(f.failing, 0) AS failing
+            FROM {_SCOPE} s LEFT JOIN d USING (school_id) LEFT JOIN f USING (school_id)
         )
-        SELECT s.school_id, coalesce(d.checked, 0) AS checked, coalesce(f.failing, 0) AS failing
-        FROM {_SCOPE} s LEFT JOIN d USING (school_id) LEFT JOIN f USING (school_id)
-        """
-    ).fetchall()
-    rows = con.execute(
-        f"""
-        SELECT school_id, checked, failing,
-               CASE WHEN checked > 0 THEN failing / checked END AS rate,
+        SELECT $1, school_id, $2, $3, checked, failing,
+               CASE WHEN checked > 0 THEN failing / checked END,
                CASE WHEN failing > 0 THEN 'FAILED' WHEN checked > 0 THEN 'PASSED'
-                    ELSE 'NOT_APPLICABLE' END AS outcome
-        FROM {_COUNTS}
-        """
+                    ELSE 'NOT_APPLICABLE' END,
+               NULL
+        FROM c
+        RETURNING school_id, checked, failing, rate, outcome
+        """,
+        [run_id, rule.code, rule.severity],
     ).fetchall()
-    _insert_results(
-        con,
-        [RuleResult(run_id, rule.code, r[0], rule.severity, r[1], r[2], r[3], Outcome(r[4]))
-         for r in rows],
-    )
-    return rows
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
