@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from hocba_audit.reports import write_text_atomic
 from hocba_audit.paths import project_dir
 
 NOTEBOOKS = project_dir() / "notebooks"
@@ -118,7 +119,7 @@ def render_school_reports(
         catalogue = load_catalogue()
     info = catalogue_info(catalogue)
     cat_path = run_dir / "catalogue.json"
-    _write_text(cat_path, info.to_json())
+    write_text_atomic(cat_path, info.to_json())
     con = open_db(db_path)
     try:
         if not run_id:
@@ -208,7 +209,7 @@ def _render_job(args: tuple) -> SchoolOutcome:
                 if attempt == 2:
                     raise
                 time.sleep(0.5 * (attempt + 1))
-        _write_text(out / KEY_FILE, json.dumps({"key": key, "run_id": run_id, "params": params,
+        write_text_atomic(out / KEY_FILE, json.dumps({"key": key, "run_id": run_id, "params": params,
                                                 "seconds": outcome.seconds}, ensure_ascii=False))
     except (HocbaAuditError, RuntimeError, OSError) as exc:
         outcome.status, outcome.error = "error", str(exc)
@@ -286,15 +287,6 @@ def render_city_reports(db_path: str | Path, run_dir: str | Path, *, run_id: str
     execute_school_notebook(NOTEBOOKS / "anomaly_explorer.ipynb", dept, common)
     return {"city_html": city / "city_overview.html", "city_xlsx": city / "tong_hop_thanh_pho.xlsx",
             "department_html": dept / "anomaly_explorer.html"}
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _copy_atomic(src: Path, dst: Path) -> None:

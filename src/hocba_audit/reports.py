@@ -94,7 +94,7 @@ def execute_school_notebook(
         raise
     try:
         html = _html(tmp_nb)
-        _write_atomic(final_html, html)
+        write_text_atomic(final_html, html)
         os.replace(tmp_nb, final_nb)
     finally:
         tmp_nb.unlink(missing_ok=True)
@@ -113,7 +113,8 @@ def _html(notebook: Path) -> str:
     return body
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and os.replace."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")

@@ -6,7 +6,6 @@ Everything returned is ready to show: Vietnamese column names, and personal IDs 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandas as pd
 
 from hocba_audit.errors import CatalogueError, HocbaAuditError
 from hocba_audit.masking import mask_id, mask_ids_in_text
+from hocba_audit.report_school import location, percent
 
 #: Fields whose values are personal IDs and are always masked when shown.
 PERSONAL_ID_FIELDS = frozenset({"personal_id"})
@@ -254,7 +254,7 @@ def _rule_results(
         "Nội dung kiểm tra": rules.get(code, ("(không có trong danh mục hiện tại)", ""))[0],
         "Số bản ghi kiểm tra": checked,
         "Số bản ghi không đạt": failing,
-        "Tỉ lệ không đạt": _percent(rate),
+        "Tỉ lệ không đạt": percent(rate),
         "Kết quả": OUTCOME_VI.get(outcome, outcome),
         "Ghi chú": mask_ids_in_text(error) or "",
     } for code, severity, checked, failing, rate, outcome, error in rows])
@@ -286,7 +286,7 @@ def _findings(
             "Trường dữ liệu": fld,
             "Giá trị sai": mask_ids_in_text(bad),
             "Mô tả": mask_ids_in_text(message),
-            "Vị trí trong tệp nguồn": _location(src_file, src_sheet, src_row),
+            "Vị trí trong tệp nguồn": location(src_file, src_sheet, src_row),
         })
     sections = []
     for code, items in by_rule.items():
@@ -295,18 +295,3 @@ def _findings(
         title, fix = rules.get(code, ("(không có trong danh mục hiện tại)", ""))
         sections.append(FindingsSection(code, title, fix, int(failing.get(code) or 0), table))
     return tuple(sections)
-
-
-def _percent(rate: float | None) -> str:
-    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-        return ""
-    return f"{rate * 100:.1f}".replace(".", ",") + " %"
-
-
-def _location(src_file: str | None, src_sheet: str | None, src_row: int | None) -> str:
-    parts = [src_file or ""]
-    if src_sheet:
-        parts.append(f"trang {src_sheet}")
-    if src_row is not None:
-        parts.append(f"dòng {src_row}")
-    return ", ".join(p for p in parts if p)
