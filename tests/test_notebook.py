@@ -15,7 +15,7 @@ from hocba_audit.errors import ReportError
 from hocba_audit.model import create_schema
 from hocba_audit.reports import execute_school_notebook
 from hocba_audit.runner import run_rules
-from hocba_audit.school_summary import load_school_summary, mask_id, mask_ids_in_text
+from hocba_audit.masking import mask_id, mask_ids_in_text
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "school_audit.ipynb"
@@ -68,18 +68,6 @@ def test_mask_id_keeps_three_digits_at_each_end() -> None:
     assert mask_id("123") == "***"
     assert mask_id(None) is None
     assert mask_ids_in_text(f"số {BAD_ID}, mã 0312345679") == "số 031******235, mã 0312345679"
-
-
-def test_school_summary_masks_ids_and_reconciles(audit_db: Path) -> None:
-    summary = load_school_summary(audit_db, rules_dir=RULES_DIR)
-    assert (summary.school_id, summary.run_id) == ("S1", "r1")
-    assert summary.reconciliation["Đối chiếu"].tolist() == ["Khớp", "Khớp"]
-    hs003 = next(s for s in summary.findings if s.rule_code == "HS-003")
-    assert hs003.table["Giá trị sai"].tolist() == ["031******235"]
-    shown = " ".join(
-        df.to_string() for df in (summary.rejected, summary.rule_results, hs003.table)
-    )
-    assert BAD_ID not in shown and REJECTED_ID not in shown
 
 
 @pytest.mark.slow
