@@ -110,20 +110,19 @@ def anomaly_flags(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             flags.append(key | {"flag": "Điểm trung bình lớp bất thường", "value": s["mean"],
                                 "city": s["mean_of_means"],
                                 "detail": f"trung bình {s['mean']:.2f}, lệch {z:+.1f} độ lệch chuẩn"})
+    def class_flag(flag: str, r: dict, detail: str) -> dict:
+        k = (r["school_id"], r["class_name"], r["subject_code"], r["semester"])
+        return {"flag": flag, "school_id": k[0], "class_name": k[1], "subject_code": k[2], "semester": k[3],
+                "teacher_code": teacher.get(k), "value": r["share"], "city": None, "detail": detail}
+
     for r in identical_tx(con):
         if r["share"] >= IDENTICAL_TX_SHARE:
-            k = (r["school_id"], r["class_name"], r["subject_code"], r["semester"])
-            flags.append({"flag": "Chuỗi điểm TX giống hệt nhau", "school_id": k[0], "class_name": k[1],
-                          "subject_code": k[2], "semester": k[3], "teacher_code": teacher.get(k),
-                          "value": r["share"], "city": None,
-                          "detail": f"{r['same']}/{r['pupils']} học sinh cùng một chuỗi điểm TX"})
+            flags.append(class_flag("Chuỗi điểm TX giống hệt nhau", r,
+                                    f"{r['same']}/{r['pupils']} học sinh cùng một chuỗi điểm TX"))
     for r in discordance(con):
         if r["share"] >= DISCORDANCE_SHARE:
-            k = (r["school_id"], r["class_name"], r["subject_code"], r["semester"])
-            flags.append({"flag": "Điểm GK và CK chênh lệch lớn", "school_id": k[0], "class_name": k[1],
-                          "subject_code": k[2], "semester": k[3], "teacher_code": teacher.get(k),
-                          "value": r["share"], "city": None,
-                          "detail": f"{r['share']:.0%} học sinh chênh ≥ {DISCORDANCE_POINTS:g} điểm"})
+            flags.append(class_flag("Điểm GK và CK chênh lệch lớn", r,
+                                    f"{r['share']:.0%} học sinh chênh ≥ {DISCORDANCE_POINTS:g} điểm"))
     for r in semester_jumps(con):
         if r["share"] >= JUMP_SHARE:
             flags.append({"flag": "Điểm trung bình thay đổi đột ngột giữa hai học kì", "school_id": r["school_id"],
