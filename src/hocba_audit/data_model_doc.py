@@ -50,7 +50,8 @@ def data_model_markdown(profiles: dict[str, Profile] | None = None) -> str:
     ]
     lines += [f"| {k} | {v} |" for k, v in model.KINDS.items()]
     for t in model.TABLES:
-        lines += ["", f"## `{t.name}`", "", t.meaning + ".", "", f"Key: {', '.join(t.key)}. "
+        origin = f"Source: {model.SOURCES[t.source]}."
+        lines += ["", f"## `{t.name}`", "", t.meaning + ".", "", f"{origin} Key: {', '.join(t.key)}. "
                   f"Rows lacking {', '.join(t.required) or '—'} are rejected.", "",
                   "| column | type | kind | raw | meaning | source header per profile |",
                   "| --- | --- | --- | --- | --- | --- |"]

@@ -36,6 +36,15 @@ KINDS: dict[str, str] = {
     "enum": "a value from a closed list declared by the profile's value map",
     "bool": "yes/no (Có/Không, x, 1/0)",
     "item": "primary (TT 27) item code: a subject, quality (phẩm chất) or competence (năng lực) name or code",
+    "datetime": "a date and time: dd/mm/yyyy hh:mm[:ss], ISO 8601 (local time, no zone), Excel serials",
+}
+
+#: Where a table's rows come from: a school's tabular export (through a profile), or the signed
+#: files of the export (học bạ XML, certificate files, the sync-package manifest), read by
+#: :mod:`hocba_audit.signing.load`.
+SOURCES: dict[str, str] = {
+    "export": "the school's tables (CSV/XLSX), through a vendor profile",
+    "signed_files": "the export's signed học bạ XML, certificate files and package manifest",
 }
 
 
@@ -60,6 +69,11 @@ class Table:
     columns: tuple[Column, ...]
     provenance: bool = True
     required: tuple[str, ...] = field(default=())
+    source: str = "export"
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise ValueError(f"table {self.name!r}: unknown source {self.source!r}")
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -317,6 +331,123 @@ TABLES: tuple[Table, ...] = (
             _c("serial", "VARCHAR", "code", "certificate serial number as registered"),
         ),
         required=("holder_code", "cert_file"),
+    ),
+    Table(
+        "grade_edits",
+        "grade-book edit log (nhật ký sửa điểm): every change of a mark or result after entry",
+        key=("school_id", "school_year", "pupil_code", "subject_code", "period", "field", "changed_at"),
+        columns=(
+            _c("school_year", "VARCHAR", "school_year", "school year"),
+            _c("class_name", "VARCHAR", "code", "class"),
+            _c("pupil_code", "VARCHAR", "code", "MOET pupil code"),
+            _c("subject_code", "VARCHAR", "code", "subject (TT 22) or item (TT 27) code that changed"),
+            _c("period", "VARCHAR", "code", "HK1, HK2, CN (TT 22) or GK1, CK1, GK2, CN (TT 27)"),
+            _c("field", "VARCHAR", "code", "what changed: TX1…TX4, GK, CK, TB, level, test_score …"),
+            _c("old_value", "VARCHAR", "text", "value before the change"),
+            _c("new_value", "VARCHAR", "text", "value after the change"),
+            _c("changed_at", "TIMESTAMP", "datetime", "when it changed (local time)", raw=True),
+            _c("changed_by", "VARCHAR", "code", "account or teacher code that made the change"),
+        ),
+        required=("pupil_code", "changed_at"),
+    ),
+    Table(
+        "signed_records",
+        "one row per học bạ XML file in the export: what it is and its overall verification status",
+        key=("school_id", "src_file"),
+        source="signed_files",
+        columns=(
+            _c("record_id", "VARCHAR", "code", "Id of the signed data block"),
+            _c("record_school_id", "VARCHAR", "code", "school code written in the record (MaTruong)"),
+            _c("school_year", "VARCHAR", "school_year", "school year of the record"),
+            _c("pupil_code", "VARCHAR", "code", "pupil code of the record"),
+            _c("class_name", "VARCHAR", "code", "class of the record"),
+            _c("level", "VARCHAR", "enum", "TH, THCS, THPT or GDTX, from the record"),
+            _c("status", "VARCHAR", "enum", "VALID, INCOMPLETE, INVALID, INDETERMINATE, SCHEMA_INVALID, UNREADABLE"),
+            _c("schema_valid", "BOOLEAN", "bool", "the file validates against the configured schema"),
+            _c("schema_errors", "VARCHAR", "text", "located schema messages (element path: problem), '; '-joined"),
+            _c("sha256", "VARCHAR", "code", "SHA-256 of the file bytes (hex)"),
+            _c("size_bytes", "BIGINT", "int", "file size"),
+            _c("explanation", "VARCHAR", "text", "plain Vietnamese explanation of the status"),
+        ),
+    ),
+    Table(
+        "record_signatures",
+        "one row per role slot (GVCN, HT, DonVi) of every học bạ XML: verdict, signer, signing time",
+        key=("school_id", "src_file", "role"),
+        source="signed_files",
+        columns=(
+            _c("school_year", "VARCHAR", "school_year", "school year of the record"),
+            _c("pupil_code", "VARCHAR", "code", "pupil code of the record"),
+            _c("class_name", "VARCHAR", "code", "class of the record"),
+            _c("role", "VARCHAR", "enum", "GVCN, HT or DonVi (school seal)"),
+            _c("present", "BOOLEAN", "bool", "the slot holds a signature"),
+            _c("indication", "VARCHAR", "enum", "TOTAL_PASSED, INDETERMINATE or TOTAL_FAILED (ETSI EN 319 102-1)"),
+            _c("sub_indication", "VARCHAR", "enum", "ETSI sub-indication, e.g. HASH_FAILURE, REVOKED"),
+            _c("signing_time", "TIMESTAMP", "datetime", "SigningTime of the signature (local time)"),
+            _c("signer_name", "VARCHAR", "text", "CN of the signing certificate"),
+            _c("signer_id_kind", "VARCHAR", "enum", "CCCD, CMND, MST or MNS: the UID kind in the certificate"),
+            _c("signer_personal_id", "VARCHAR", "code", "CCCD (12 digits) or CMND (9) of a personal certificate"),
+            _c("signer_tax_code", "VARCHAR", "code", "MST of a seal certificate"),
+            _c("signer_budget_code", "VARCHAR", "code", "MNS of a seal certificate"),
+            _c("cert_serial", "VARCHAR", "code", "serial number of the signing certificate (hex)"),
+            _c("cert_issuer", "VARCHAR", "text", "issuer CN of the signing certificate"),
+            _c("cert_not_after", "TIMESTAMP", "datetime", "end of validity of the signing certificate"),
+            _c("signature_method", "VARCHAR", "code", "signature algorithm URI"),
+            _c("explanation", "VARCHAR", "text", "plain Vietnamese explanation of the verdict"),
+            _c("action", "VARCHAR", "text", "what to do, in Vietnamese"),
+        ),
+    ),
+    Table(
+        "signed_values",
+        "every value the signatures of a học bạ XML cover, in canonical form, for the grade-book cross-check",
+        key=("school_id", "src_file", "source_table", "row_key", "field"),
+        source="signed_files",
+        columns=(
+            _c("school_year", "VARCHAR", "school_year", "school year of the record"),
+            _c("pupil_code", "VARCHAR", "code", "pupil code of the record"),
+            _c("source_table", "VARCHAR", "code", "canonical table the value belongs to (subject_results …)"),
+            _c("row_key", "VARCHAR", "text", "that table's key without school_id, '|'-joined (as findings.entity_key)"),
+            _c("field", "VARCHAR", "code", "canonical column name"),
+            _c("value", "VARCHAR", "text", "the value as the record states it (canonical text form)"),
+        ),
+    ),
+    Table(
+        "certificate_files",
+        "every certificate file in the export (.cer/.crt/.pem/.der): identity, validity, key usage, trust",
+        key=("school_id", "src_file"),
+        source="signed_files",
+        columns=(
+            _c("subject_name", "VARCHAR", "text", "CN of the certificate subject"),
+            _c("id_kind", "VARCHAR", "enum", "CCCD, CMND, MST or MNS (first UID found; seals may carry both)"),
+            _c("personal_id", "VARCHAR", "code", "CCCD or CMND of a personal certificate"),
+            _c("tax_code", "VARCHAR", "code", "MST of a seal certificate"),
+            _c("budget_code", "VARCHAR", "code", "MNS of a seal certificate"),
+            _c("serial", "VARCHAR", "code", "serial number (hex, upper case)"),
+            _c("issuer", "VARCHAR", "text", "issuer CN"),
+            _c("not_before", "TIMESTAMP", "datetime", "start of validity (UTC)"),
+            _c("not_after", "TIMESTAMP", "datetime", "end of validity (UTC)"),
+            _c("key_usage", "VARCHAR", "text", "key usages, ','-joined (digitalSignature, nonRepudiation …)"),
+            _c("key_usage_ok", "BOOLEAN", "bool", "usable to sign records (digitalSignature or nonRepudiation; not a CA)"),
+            _c("key_algorithm", "VARCHAR", "code", "RSA or EC"),
+            _c("key_bits", "INTEGER", "int", "key size in bits"),
+            _c("chain_status", "VARCHAR", "enum", "TRUSTED, NO_CHAIN, UNTRUSTED_ROOT, REVOKED or UNREADABLE"),
+            _c("anchor_group", "VARCHAR", "code", "trust-anchor group the chain ends in (national, government)"),
+            _c("revoked_at", "TIMESTAMP", "datetime", "revocation time from the offline CRLs, if revoked"),
+            _c("problem", "VARCHAR", "text", "why the file could not be read, in Vietnamese"),
+        ),
+    ),
+    Table(
+        "package_entries",
+        "the yearly sync package: its manifest's lines joined with the học bạ XML files present",
+        key=("school_id", "src_file"),
+        source="signed_files",
+        columns=(
+            _c("manifest_file", "VARCHAR", "text", "manifest the entry comes from (NULL: file not in any manifest)"),
+            _c("listed_sha256", "VARCHAR", "code", "SHA-256 the manifest states"),
+            _c("actual_sha256", "VARCHAR", "code", "SHA-256 of the file as found (NULL: file missing)"),
+            _c("in_manifest", "BOOLEAN", "bool", "the manifest lists the file"),
+            _c("on_disk", "BOOLEAN", "bool", "the file is present in the export"),
+        ),
     ),
 )
 
