@@ -67,12 +67,16 @@ def samples(schools: int, seed: int, out_dir: Path, defect_rate: float, levels: 
 @click.option("--exports", "exports_dir", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--profile", default=None, help="Force a vendor profile instead of detecting it.")
-def load(exports_dir: Path, db_path: Path, profile: str | None) -> None:
+@click.option("--trust", "trust_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Trust store folder (anchors/<group>/, intermediates/, crls/); default <exports>/../trust.")
+@click.option("--jobs", default=1, show_default=True, help="Exports loaded in parallel processes.")
+def load(exports_dir: Path, db_path: Path, profile: str | None, trust_dir: Path | None, jobs: int) -> None:
     """Load school exports into a DuckDB file (no rules, no reports)."""
     from hocba_audit.run import load_all, new_run_id
 
     try:
-        results = load_all(db_path, exports_dir, new_run_id(), profile, progress=_print_export)
+        results = load_all(db_path, exports_dir, new_run_id(), profile, progress=_print_export, jobs=jobs,
+                           trust_dir=trust_dir)
     except HocbaAuditError as exc:
         _fail(exc)
     _print_totals(results)
@@ -92,8 +96,12 @@ def _report_progress():
 
 def _print_export(r) -> None:
     status = "" if not r.errors else f" — {len(r.errors)} file problem(s)"
+    signed = ""
+    if r.signed_records or r.certificate_files:
+        signed = (f"; signed records {r.signed_records}, certificate files {r.certificate_files}"
+                  + (f", {r.signed_problems} signed-file problem(s)" if r.signed_problems else ""))
     click.echo(f"  {r.export}: profile {r.profile or '?'}; rows read {r.rows_read}, loaded {r.rows_loaded}, "
-               f"rejected {r.rows_rejected}{status}")
+               f"rejected {r.rows_rejected}{signed}{status}")
 
 
 def _print_totals(results) -> None:
@@ -107,11 +115,14 @@ def _print_totals(results) -> None:
 @click.option("--exports", "exports_dir", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--profile", default=None, help="Force a vendor profile instead of detecting it.")
-@click.option("--jobs", default=2, show_default=True, help="Notebook processes in parallel.")
+@click.option("--jobs", default=2, show_default=True,
+              help="Processes in parallel: exports loaded (and signatures verified), then notebooks.")
 @click.option("--no-notebooks", is_flag=True, help="Load and run the rules only.")
+@click.option("--trust", "trust_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Trust store folder (anchors/<group>/, intermediates/, crls/); default <exports>/../trust.")
 @setting_option
 def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_notebooks: bool,
-        settings: dict[str, str]) -> None:
+        trust_dir: Path | None, settings: dict[str, str]) -> None:
     """Load every school export, run the rules, and write per-school reports.
 
     \b
@@ -121,7 +132,8 @@ def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_not
 
     try:
         s = run_audit(exports_dir, out_dir, profile=profile, jobs=jobs, notebooks=not no_notebooks,
-                      progress=_print_export, report_progress=_report_progress(), settings=settings)
+                      progress=_print_export, report_progress=_report_progress(), settings=settings,
+                      trust_dir=trust_dir)
     except HocbaAuditError as exc:
         _fail(exc)
     _print_totals(s.exports)
@@ -139,6 +151,30 @@ def run(exports_dir: Path, out_dir: Path, profile: str | None, jobs: int, no_not
 
 
 cli.add_command(rules)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--trust", "trust_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Trust store folder (anchors/<group>/, intermediates/, crls/); without it no chain is trusted.")
+def verify(paths: tuple[Path, ...], trust_dir: Path | None) -> None:
+    """Verify signed học bạ XML files and print, per file and role, the verdict, signer, signing
+    time and what to do (Vietnamese). Folders are searched for *.xml.
+
+    \b
+    Role anchors come from audits/settings/trust_policy.yaml. Exit status 1 when a file is not VALID.
+
+    \b
+    Example: hocba-audit verify exports/31000123_2025-2026/hoc_ba --trust trust
+    """
+    from hocba_audit.signing.inspect import verify_paths
+
+    try:
+        ok = verify_paths(paths, trust_dir, echo=click.echo)
+    except HocbaAuditError as exc:
+        _fail(exc)
+    if not ok:
+        sys.exit(1)
 
 
 @cli.command("profiles")

@@ -2,8 +2,11 @@
 
 The export contract (docs/export-contract.md): one folder or one .zip per school and school
 year, named ``<school id>_<school year>`` (e.g. ``31000123_2025-2026``). Inside, CSV and XLSX
-files in any sub-folder layout. A zip entry that would escape its folder, an absolute path, a
-link or an entry over the size limit is refused and reported; the rest of the export loads.
+files in any sub-folder layout, and the signed files (học bạ XML, certificate files, the
+sync-package manifest ``hoc_ba/manifest.csv``; :func:`signed_file_kind`), which
+:mod:`hocba_audit.signing.load` reads instead of the tabular loader. A zip entry that would
+escape its folder, an absolute path, a link or an entry over the size limit is refused and
+reported; the rest of the export loads.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from pathlib import Path, PurePosixPath
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 DATA_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+SIGNED_RECORD_SUFFIXES = (".xml",)
+CERTIFICATE_SUFFIXES = (".cer", ".crt", ".pem", ".der")
+PACKAGE_MANIFEST_NAME = "manifest.csv"
 _NAME_RE = re.compile(r"^(?P<school_id>[0-9A-Za-z.-]+?)_(?P<school_year>\d{4}\s*[-–/]\s*\d{4})$")
 
 
@@ -50,6 +56,36 @@ class Export:
             if f.rel_path == rel_path:
                 return f
         raise KeyError(rel_path)
+
+
+def signed_file_kind(rel_path: str) -> str | None:
+    """'signed_record' (any .xml), 'certificate' (.cer .crt .pem .der), 'package_manifest'
+    (a ``manifest.csv`` inside a ``hoc_ba/`` folder) or None for a tabular or other file."""
+    pure = PurePosixPath(rel_path.lower())
+    if pure.suffix in SIGNED_RECORD_SUFFIXES:
+        return "signed_record"
+    if pure.suffix in CERTIFICATE_SUFFIXES:
+        return "certificate"
+    if pure.name == PACKAGE_MANIFEST_NAME and pure.parent.name == "hoc_ba":
+        return "package_manifest"
+    return None
+
+
+def read_many(files: list[ExportFile]):
+    """``(file, bytes)`` for each of ``files``, opening a zip export once rather than per member."""
+    zips: dict[Path, zipfile.ZipFile] = {}
+    try:
+        for f in files:
+            if f.member is None:
+                yield f, f.path.read_bytes()
+            else:
+                z = zips.get(f.path)
+                if z is None:
+                    z = zips[f.path] = zipfile.ZipFile(f.path)
+                yield f, z.read(f.member)
+    finally:
+        for z in zips.values():
+            z.close()
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -119,12 +155,17 @@ def _zip_export(path: Path) -> Export:
 
 def discover_exports(directory: Path) -> list[Export]:
     """Every school export under ``directory``: its sub-folders and .zip files, sorted by name.
-    A folder that holds data files directly (no sub-folders) is itself one export."""
+    A folder that holds data files directly (no sub-folders) is itself one export, and so is a
+    folder named like an export (``31000123_2025-2026``) none of whose entries is (its sub-folders
+    are then its own, e.g. ``hoc_ba/`` and ``certs/``)."""
     directory = Path(directory)
     if directory.suffix.lower() == ".zip" and directory.is_file():
         return [_zip_export(directory)]
     entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
     subs = [p for p in entries if p.is_dir() or (p.is_file() and p.suffix.lower() == ".zip")]
     if not subs and any(p.suffix.lower() in DATA_SUFFIXES for p in entries):
+        return [_folder_export(directory)]
+    named = [_NAME_RE.match(p.stem if p.is_file() else p.name) for p in subs]
+    if _NAME_RE.match(directory.name) and not any(named):
         return [_folder_export(directory)]
     return [_zip_export(p) if p.is_file() else _folder_export(p) for p in subs]

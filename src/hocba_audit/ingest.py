@@ -15,7 +15,7 @@ import polars as pl
 
 from hocba_audit import model
 from hocba_audit.errors import LoadError
-from hocba_audit.exports import Export, ExportFile, sha256_bytes
+from hocba_audit.exports import Export, ExportFile, sha256_bytes, signed_file_kind
 from hocba_audit.headers import HeaderMatch, data_rows, locate_header, suggest_header
 from hocba_audit.profiles import Profile, Source
 from hocba_audit.readers import ROW, RawSheet, read_csv, read_xlsx
@@ -31,6 +31,9 @@ class ExportResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    signed_records: int = 0      # học bạ XML files read by hocba_audit.signing.load
+    certificate_files: int = 0
+    signed_problems: int = 0     # unreadable records or certificates, bad manifest lines
 
 
 class _Sink:
@@ -237,16 +240,17 @@ def load_export(con, export: Export, run_id: str, profiles: dict[str, Profile], 
     result = ExportResult(export.name, school_id, profile.name if profile else None)
     if note:
         _error(sink, export, school_id, "", "", "profile_detection", note, severity="cảnh báo" if profile else "lỗi")
+    tabular = [f for f in export.files if signed_file_kind(f.rel_path) is None]
     if profile is None:
         result.errors.append(note)
-        for f in export.files:
+        for f in tabular:
             data = f.read_bytes()
             _manifest_row(sink, export, school_id, f, sha256_bytes(data), None, None, "", "", None, 0, 0, 0,
                           "skipped", note)
         sink.flush()
         return result
     pending: dict[str, tuple[Source, list[SheetPart], list[_Pending]]] = {}
-    for f in export.files:
+    for f in tabular:
         data = f.read_bytes()
         sha = sha256_bytes(data)
         candidates = [s for s in profile.sources if s.matches_file(f.rel_path)]

@@ -15,9 +15,10 @@ from pathlib import Path
 import duckdb
 
 from hocba_audit import model
-from hocba_audit.exports import discover_exports
+from hocba_audit.exports import Export, discover_exports
 from hocba_audit.ingest import ExportResult, load_export
 from hocba_audit.profiles import load_profiles
+from hocba_audit.signing.policy import VerifyPolicy
 from hocba_audit.version import __version__
 
 
@@ -45,15 +46,68 @@ def new_run_id() -> str:
     return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
+@dataclass(frozen=True)
+class SignedSpec:
+    """How the signed files are read (picklable, for the workers): the trust folder (None: no
+    trust store), the verification policy and when certificate chains are evaluated."""
+
+    trust_dir: str | None
+    policy: VerifyPolicy
+    at: dt.datetime
+
+
+def _load_export(con, export: Export, run_id: str, profiles, profile: str | None,
+                 signed: SignedSpec) -> ExportResult:
+    """The tabular files through the profile, then the signed files (same connection)."""
+    from hocba_audit.signing.load import cached_trust_store, load_signed_files
+
+    res = load_export(con, export, run_id, profiles, profile_name=profile)
+    out = load_signed_files(con, export, run_id, export.school_id, cached_trust_store(signed.trust_dir),
+                            signed.policy, at=signed.at)
+    res.signed_records, res.certificate_files, res.signed_problems = out.records, out.certificates, out.problems
+    return res
+
+
+_WORKER_PROFILES: list = []  # profiles parsed once per worker process
+
+
 def _load_one(args) -> tuple[ExportResult, str]:
-    """Worker: load one export into its own scratch DuckDB file; the parent merges it."""
-    export, run_id, profile, scratch = args
+    """Worker: load one export into its own scratch DuckDB file; the parent merges it. The
+    profiles and the trust store are loaded once per worker process, not per export or file."""
+    export, run_id, profile, scratch, signed = args
+    if not _WORKER_PROFILES:
+        _WORKER_PROFILES.append(load_profiles())
     con = duckdb.connect(scratch)
     try:
         model.create_schema(con)
-        return load_export(con, export, run_id, load_profiles(), profile_name=profile), scratch
+        return _load_export(con, export, run_id, _WORKER_PROFILES[0], profile, signed), scratch
     finally:
         con.close()
+
+
+def default_trust_dir(exports_dir: Path) -> Path | None:
+    """``<exports_dir>/../trust`` when it exists (the Sở's trust store next to the exports)."""
+    candidate = Path(exports_dir).resolve().parent / "trust"
+    return candidate if candidate.is_dir() else None
+
+
+def signed_spec(exports_dir: Path, trust_dir: Path | None = None,
+                settings: dict[str, str] | None = None) -> SignedSpec:
+    """Resolve the trust folder (given, else the default, else none) and the trust policy
+    (``audits/settings/trust_policy.yaml`` with ``--setting`` overrides). A given or default trust
+    folder that cannot be loaded is an error, raised here before any worker starts."""
+    from hocba_audit.signing.load import cached_trust_store
+    from hocba_audit.signing.trustpolicy import load_trust_policy
+
+    folder = Path(trust_dir) if trust_dir is not None else default_trust_dir(exports_dir)
+    if folder is not None:
+        if not folder.is_dir():
+            from hocba_audit.errors import LoadError
+
+            raise LoadError("trust_dir", f"Không có thư mục tin cậy '{folder}' (--trust).")
+        cached_trust_store(folder)
+    return SignedSpec(str(folder.resolve()) if folder else None, load_trust_policy(overrides=settings),
+                      dt.datetime.now(dt.timezone.utc))
 
 
 def _merge(con, scratch: str) -> None:
@@ -67,11 +121,14 @@ def _merge(con, scratch: str) -> None:
 
 
 def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None = None,
-             progress=None, jobs: int = 1) -> list[ExportResult]:
-    """Load every export of ``exports_dir`` into ``db_path`` under ``run_id``.
+             progress=None, jobs: int = 1, trust_dir: Path | None = None,
+             settings: dict[str, str] | None = None) -> list[ExportResult]:
+    """Load every export of ``exports_dir`` into ``db_path`` under ``run_id``: the tables through
+    the profile, and the signed files (học bạ XML, certificates, package manifest) verified against
+    the trust store ``trust_dir`` (default ``<exports_dir>/../trust`` if it exists).
 
-    With ``jobs`` > 1, exports are read and normalised in worker processes, each into a scratch
-    DuckDB file next to ``db_path``, and merged here in export order (same result as jobs=1).
+    With ``jobs`` > 1, exports are read, normalised and verified in worker processes, each into a
+    scratch DuckDB file next to ``db_path``, and merged here in export order (same result as jobs=1).
     """
     profiles = load_profiles()
     if profile and profile not in profiles:
@@ -81,17 +138,20 @@ def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None 
         hint = did_you_mean(profile, list(profiles))
         raise LoadError("unknown_profile", f"Không có hồ sơ '{profile}'" +
                         (f" — có phải ý bạn là '{hint}'?" if hint else f"; có: {', '.join(profiles)}."))
+    signed = signed_spec(Path(exports_dir), trust_dir, settings)
     exports = discover_exports(exports_dir)
     con = duckdb.connect(str(db_path))
     try:
         model.create_schema(con)
         con.execute("INSERT INTO runs VALUES ($1, now(), NULL, $2, $3, $4)",
-                    [run_id, __version__, str(exports_dir), json.dumps({"profile": profile})])
+                    [run_id, __version__, str(exports_dir),
+                     json.dumps({"profile": profile, "trust": signed.trust_dir})])
         results: list[ExportResult] = []
         if jobs > 1 and len(exports) > 1:
             scratch_dir = Path(str(db_path) + ".parts")
             scratch_dir.mkdir(exist_ok=True)
-            args = [(e, run_id, profile, str(scratch_dir / f"{i:05d}.duckdb")) for i, e in enumerate(exports)]
+            args = [(e, run_id, profile, str(scratch_dir / f"{i:05d}.duckdb"), signed)
+                    for i, e in enumerate(exports)]
             with ProcessPoolExecutor(jobs, mp_context=_spawn()) as pool:
                 for res, scratch in pool.map(_load_one, args, chunksize=1):
                     _merge(con, scratch)
@@ -101,9 +161,16 @@ def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None 
             scratch_dir.rmdir()
         else:
             for export in exports:
-                results.append(load_export(con, export, run_id, profiles, profile_name=profile))
+                results.append(_load_export(con, export, run_id, profiles, profile, signed))
                 if progress:
                     progress(results[-1])
+        if signed.trust_dir is None and any(r.signed_records or r.certificate_files for r in results):
+            where = Path(exports_dir).resolve().parent / "trust"
+            con.execute("INSERT INTO load_errors VALUES ($1, NULL, '', $2, '', 'cảnh báo', 'no_trust_store', $3)",
+                        [run_id, str(where), f"Không có kho tin cậy (thư mục '{where}' không tồn tại và không có "
+                         "--trust): mọi chữ ký được ghi là chưa xác định (INDETERMINATE / "
+                         "NO_CERTIFICATE_CHAIN_FOUND) và chứng thư số là NO_CHAIN. Đặt các chứng thư gốc, "
+                         "trung gian và CRL vào thư mục tin cậy rồi chạy lại."])
         return results
     finally:
         con.close()
@@ -111,7 +178,7 @@ def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None 
 
 def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs: int = 2,
               notebooks: bool = True, progress=None, report_progress=None,
-              settings: dict[str, str] | None = None) -> RunSummary:
+              settings: dict[str, str] | None = None, trust_dir: Path | None = None) -> RunSummary:
     """Load, audit and report; returns what was done and where it went."""
     from hocba_audit.catalogue import load_catalogue
     from hocba_audit.runner import run_rules
@@ -127,7 +194,8 @@ def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs
     db_path = run_dir / "audit.duckdb"
     summary = RunSummary(run_id, run_dir, db_path)
     t0 = time.perf_counter()
-    summary.exports = load_all(db_path, Path(exports_dir), run_id, profile, progress, jobs=jobs)
+    summary.exports = load_all(db_path, Path(exports_dir), run_id, profile, progress, jobs=jobs,
+                               trust_dir=trust_dir, settings=settings)
     summary.seconds["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
