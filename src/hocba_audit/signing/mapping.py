@@ -149,16 +149,9 @@ def extract_rows(block: etree._Element, mapping: RecordMapping) -> dict[str, lis
     """Canonical rows from a (signed) data block, per table, with the key columns filled in.
 
     Pass only the element a signature was verified to cover (``SignatureVerdict.signed_block``),
-    so nothing unsigned reaches the content checks.
+    so nothing unsigned reaches the content checks. :func:`.values.extract_located` gives the
+    same rows with the source line of every value; this is that, without the lines.
     """
-    keys = {c: x(block) for c, x in mapping.keys.items()}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for g in mapping.groups:
-        columns = set(TABLES_BY_NAME[g.table].column_names) | {"school_id"}
-        for el in g.rows(block):
-            row = {c: _convert(g.table, c, v) for c, v in keys.items() if c in columns}
-            row.update(g.const)
-            for col, xp in g.fields.items():
-                row[col] = _convert(g.table, col, xp(el))
-            out.setdefault(g.table, []).append(row)
-    return out
+    from .values import extract_located
+
+    return {t: [row for row, _ in rows] for t, rows in extract_located(block, mapping).items()}

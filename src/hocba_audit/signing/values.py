@@ -1,7 +1,7 @@
 """The values a học bạ's signatures cover, as ``signed_values`` rows with their source lines.
 
-Read through the record mapping (``audits/schemas/mapping-1.yaml``) exactly as
-:func:`.mapping.extract_rows` reads it, from the signed block only, and written in the
+Read through the record mapping (``audits/schemas/mapping-1.yaml``) from the signed block only
+(:func:`extract_located` is the one reader; :func:`.mapping.extract_rows` drops its lines), and written in the
 contract's canonical text ('7', '8.5', 'true', '2013-02-01', NFC text).
 """
 
@@ -67,10 +67,9 @@ def _located(result: Any, default: int) -> tuple[str, int]:
 
 
 def extract_located(block: etree._Element, mapping: RecordMapping) -> dict[str, list[tuple[dict, dict]]]:
-    """:func:`.mapping.extract_rows` with the source line of every value: per table, ``(row, {column: line})``.
+    """Canonical rows of a data block with the source line of every value: per table, ``(row, {column: line})``.
 
-    One pass over the same mapping, XPaths and conversion as :func:`.mapping.extract_rows` (a test keeps
-    the rows identical), evaluating each field once as a node-set to know where it came from.
+    Each mapping XPath is evaluated once as a node-set, to know where the value came from.
     """
     keys: dict[str, tuple[str, int]] = {
         c: _located(_node_xpath(x, mapping.namespaces)(block), block.sourceline or 1) for c, x in mapping.keys.items()}
