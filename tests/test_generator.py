@@ -471,8 +471,10 @@ def _digest(schools) -> str:
 # --------------------------------------------------------------------------------------------
 
 def test_rows_use_exactly_the_canonical_columns(sample):
+    exported = {t.name for t in model.TABLES if t.source == "export"}
     for sd in sample:
-        assert set(sd.tables) == {t.name for t in model.TABLES}
+        # every table of the tabular export; the signed-file tables come from the signed files
+        assert exported <= set(sd.tables) <= {t.name for t in model.TABLES}
         for name, rows in sd.tables.items():
             cols = set(model.table(name).column_names) - {"name_key"}
             for row in rows:
@@ -706,3 +708,91 @@ def test_city_plan_scale():
     assert 750_000 <= sum(p.pupils for p in plans) <= 850_000
     assert len({p.school_id for p in plans}) == 1000
     assert len({(p.level, p.school_name) for p in plans}) == 1000
+
+
+# --------------------------------------------------------------------------------------------
+# the grade-book edit log
+# --------------------------------------------------------------------------------------------
+
+def _book_value(sd: SchoolData, e: dict):
+    """The grade-book value an edit names, as canonical text, or None if there is none."""
+    p, subj, period, field = e["pupil_code"], e["subject_code"], e["period"], e["field"]
+    if sd.level == "TH":
+        hits = [r for r in sd.tables["primary_evaluations"]
+                if (r["pupil_code"], r["item_code"], r["checkpoint"]) == (p, subj, period)]
+        vals = [r[field] for r in hits]
+    else:
+        kind, idx = (field[:2], int(field[2:])) if field.startswith("TX") else (field, 1)
+        vals = [r["value"] if r["value"] is not None else r["token"] for r in sd.tables["marks"]
+                if (r["pupil_code"], r["subject_code"], f"HK{r['semester']}", r["kind"], r["idx"])
+                == (p, subj, period, kind, idx)]
+    if len(vals) != 1 or vals[0] is None:
+        return None
+    v = vals[0]
+    return format(v.normalize(), "f") if isinstance(v, Decimal) else v
+
+
+@pytest.mark.parametrize("corpus", ["sample", "clean"])
+def test_every_school_has_an_edit_log_that_matches_its_grade_book(corpus, request):
+    for sd in request.getfixturevalue(corpus):
+        edits = sd.tables["grade_edits"]
+        enrolled = {e["pupil_code"]: e for e in sd.tables["enrolments"]
+                    if e["status"] in ("Đang học", "Chuyển đến")}
+        per_pupil = Counter(e["pupil_code"] for e in edits)
+        assert 0.09 <= len(per_pupil) / len(enrolled) <= 0.21, (sd.level, len(per_pupil), len(enrolled))
+        assert set(per_pupil.values()) <= {1, 2, 3}
+        assert set(per_pupil) <= set(enrolled)  # never a pupil who left
+        teachers = {t["teacher_code"] for t in sd.tables["teachers"] if t["position"] != "Nhân viên"}
+        start = sd.tables["school_years"][0]["start_date"]
+        for e in edits:
+            assert e["school_year"] == sd.school_year
+            assert e["class_name"] == enrolled[e["pupil_code"]]["class_name"]
+            assert e["new_value"] == _book_value(sd, e), e
+            assert e["old_value"] != e["new_value"] and e["old_value"]
+            t = e["changed_at"]
+            assert isinstance(t, dt.datetime)
+            assert dt.datetime(start.year, start.month, start.day) <= t < dt.datetime(start.year + 1, 5, 21)
+            if enrolled[e["pupil_code"]]["status"] == "Chuyển đến":
+                assert t.date() > enrolled[e["pupil_code"]]["enrol_date"]
+            assert e["changed_by"] in teachers
+            if sd.level == "TH":
+                assert e["period"] in ("GK1", "CK1", "GK2", "CN") and e["field"] in ("level", "test_score")
+            else:
+                assert e["period"] in ("HK1", "HK2")
+                assert e["field"] in ("TX1", "TX2", "TX3", "TX4", "GK", "CK")
+                if e["period"] == "HK2":
+                    assert t.date() >= sd.tables["school_years"][0]["hk2_start_date"]
+        assert {e["field"] for e in edits} >= ({"level", "test_score"} if sd.level == "TH" else {"TX1"})
+
+
+def test_edit_log_checker_can_fail(clean):
+    sd = _copy(clean[1])
+    e = sd.tables["grade_edits"][0]
+    assert e["new_value"] == _book_value(sd, e)
+    e["new_value"] = e["old_value"]
+    assert e["new_value"] != _book_value(sd, e)
+
+
+def test_edit_log_is_deterministic_and_leaves_the_other_tables_alone(sample, monkeypatch):
+    from hocba_audit.generator import school as school_module
+
+    again = generate_school(plan_city(SAMPLE)[1], SAMPLE)
+    assert again.tables["grade_edits"] == sample[1].tables["grade_edits"]
+    monkeypatch.setattr(school_module, "edit_rows", lambda tables, cal, rng: [])
+    without = generate_school(plan_city(SAMPLE)[1], SAMPLE)
+    assert without.tables["grade_edits"] == []
+    for name, rows in without.tables.items():
+        if name != "grade_edits":
+            assert rows == sample[1].tables[name], name
+    assert without.truth == sample[1].truth
+
+
+def test_last_edit_times_are_the_latest_edit_of_each_pupil_year(sample):
+    from hocba_audit.generator.grade_edits import last_edit_times
+
+    edits = sample[2].tables["grade_edits"]
+    last = last_edit_times(edits)
+    assert set(last) == {(e["school_year"], e["pupil_code"]) for e in edits}
+    for e in edits:
+        assert e["changed_at"] <= last[(e["school_year"], e["pupil_code"])]
+    assert max(last.values()) <= dt.datetime(2026, 5, 20, 23, 59, 59)

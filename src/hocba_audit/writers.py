@@ -26,6 +26,10 @@ RAW_MARK = "\x01"
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
+class Stamp(dt.datetime):
+    """A date and time for an XLSX cell (written with the date-time format, not the date one)."""
+
+
 def _serialise(v) -> str | None:
     from hocba_audit.generator import Raw
 
@@ -74,6 +78,9 @@ class _Formatter:
     def __init__(self, profile: Profile, source: Source, options: dict) -> None:
         w = source.write
         self.date_format = w.get("date_format", profile.date_formats[0])
+        # datetime kind: strftime format or 'excel' (a real cell); default follows date_format
+        self.datetime_format = w.get("datetime_format") or (
+            "excel" if self.date_format == "excel" else f"{self.date_format} %H:%M:%S")
         self.decimal_comma = bool(w.get("decimal_comma", options.get("decimal_comma", False)))
         self.inverse: dict[str, dict[str, str]] = {}
         for key, vm in profile.value_maps.items():
@@ -99,6 +106,12 @@ class _Formatter:
             if self.date_format == "excel":
                 return dt.datetime(d.year, d.month, d.day) if self.excel else d.strftime("%d/%m/%Y")
             return d.strftime(self.date_format)
+        if kind == "datetime":
+            t = dt.datetime.fromisoformat(v)
+            if self.datetime_format == "excel":
+                return Stamp(t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond) \
+                    if self.excel else t.strftime("%d/%m/%Y %H:%M:%S")
+            return t.strftime(self.datetime_format)
         if kind in ("mark", "decimal") and re.fullmatch(r"-?\d+(\.\d+)?", v):
             if self.excel and not self.decimal_comma:
                 return float(v) if "." in v else int(v)
@@ -142,7 +155,7 @@ def write_export(tables: dict[str, list[dict]], profile: Profile, out_dir: Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     con = canonical_db(tables)
     books: dict[Path, list[tuple[str, list, list[list]]]] = defaultdict(list)
-    csvs: dict[Path, tuple[list, list[list]]] = {}
+    csvs: dict[Path, tuple[list, list[list], dict]] = {}
     for source in profile.sources:
         if not source.write or "query" not in source.write:
             continue
@@ -163,13 +176,15 @@ def write_export(tables: dict[str, list[dict]], profile: Profile, out_dir: Path,
             if fname.lower().endswith(".xlsx"):
                 books[path].append((sheet, titles[(fname, sheet)] + [None] * 0, [headers] + data))
             else:
-                csvs[path] = (titles[(fname, sheet)], [headers] + data)
+                # a source's own write.encoding wins over the export's (another subsystem's file)
+                enc = {"encoding": source.write["encoding"]} if source.write.get("encoding") else {}
+                csvs[path] = (titles[(fname, sheet)], [headers] + data, {**options, **enc})
     written = []
     for path, sheets in books.items():
-        _write_xlsx(path, sheets)
+        _write_xlsx(path, sheets, _export_time(tables))
         written.append(path)
-    for path, (title_rows, data) in csvs.items():
-        _write_csv(path, title_rows, data, profile, options)
+    for path, (title_rows, data, file_options) in csvs.items():
+        _write_csv(path, title_rows, data, profile, file_options)
         written.append(path)
     con.close()
     return sorted(written)
@@ -180,14 +195,27 @@ def _header(source: Source, name: str) -> str:
     return aliases[0] if aliases else name
 
 
-def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list]]]) -> None:
+def _export_time(tables: dict[str, list[dict]]) -> dt.datetime:
+    """The workbooks' creation time: the end of the school year (a fixed value, so the same data
+    gives byte-identical files whatever the day or the number of writer processes)."""
+    years = tables.get("school_years", [])
+    end = next((y.get("end_date") for y in years if y.get("end_date")), None)
+    day = end if isinstance(end, dt.date) else dt.date(2000, 1, 1)
+    return dt.datetime(day.year, day.month, day.day, 17, 0, 0)
+
+
+def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list]]],
+                created: dt.datetime | None = None) -> None:
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": False, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
+    if created is not None:
+        wb.set_properties({"created": created})
     bold = wb.add_format({"bold": True, "align": "center"})
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+    stamp_fmt = wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
     for sheet, title_rows, data in sheets:
         ws = wb.add_worksheet(sheet[:31])
         width = max(len(data[0]), 1)
@@ -205,7 +233,7 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list]]]) -> 
                 if v is None or v == "":
                     continue
                 if isinstance(v, dt.datetime):
-                    ws.write_datetime(r, c, v, date_fmt)
+                    ws.write_datetime(r, c, v, stamp_fmt if isinstance(v, Stamp) else date_fmt)
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(r, c, v)
                 else:

@@ -17,7 +17,7 @@ from .structure import Structure, teacher_subjects_text
 TABLE_NAMES = (
     "schools", "school_years", "classes", "pupils", "enrolments", "teachers",
     "teaching_assignments", "subjects", "marks", "subject_results", "year_results",
-    "primary_evaluations", "primary_results", "certificates",
+    "primary_evaluations", "primary_results", "certificates", "grade_edits",
 )
 
 

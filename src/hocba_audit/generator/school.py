@@ -9,6 +9,7 @@ from .city_plan import CitySpec, SchoolPlan, plan_city
 from .cross_school import shared_pupils
 from .curriculum import FINAL_GRADE
 from .defects import MOJIBAKE_CODES, applicable_codes
+from .grade_edits import edit_rows
 from .identifiers import IdAllocator
 from .inject_primary import PrimaryDefects
 from .inject_pupils import PupilDefects, inject_teachers, mojibake_converters
@@ -90,6 +91,7 @@ def generate_school(plan: SchoolPlan, spec: CitySpec) -> SchoolData:
     tables["teaching_assignments"] = m.assignment_rows(struct, dropped, sy)
     tables["subjects"] = m.subject_rows(level)
     tables["certificates"] = m.certificate_rows(struct, plan.school_id, rng_for("certs", seed, idx))
+    tables["grade_edits"] = edit_rows(tables, cal, rng_for("grade_edits", seed, idx))
     return SchoolData(plan.school_id, sy, level, tables, inj.truth)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from hocba_audit.normalize.clean_text import clean_text, mojibake_note, squeeze
 from hocba_audit.normalize.codes import code_value, personal_id_value
 from hocba_audit.normalize.dates import date_value, year_value
+from hocba_audit.normalize.datetimes import datetime_value
 from hocba_audit.normalize.did_you_mean import did_you_mean
 from hocba_audit.normalize.ethnicity import ethnicity_value
 from hocba_audit.normalize.levels import level_value
@@ -31,6 +32,7 @@ NORMALISERS: dict[str, KindFn] = {
     "code": code_value,
     "personal_id": personal_id_value,
     "date": date_value,
+    "datetime": datetime_value,
     "year": year_value,
     "school_year": school_year_value,
     "sex": sex_value,
@@ -49,7 +51,8 @@ NORMALISERS: dict[str, KindFn] = {
 }
 _RAW_KINDS = frozenset({"text", "name"})
 _PARAM_KINDS = frozenset(
-    {"personal_id", "date", "sex", "status", "int", "decimal", "mark", "level", "enum", "bool"}
+    {"personal_id", "date", "datetime", "sex", "status", "int", "decimal", "mark", "level", "enum",
+     "bool"}
 )
 _LOOKUP_KINDS = frozenset(
     {"sex", "ethnicity", "status", "subject", "level", "enum", "bool", "item"}
@@ -97,14 +100,16 @@ def normalize_value(kind: str, raw: str | None, *, params: dict | None = None) -
     """Normalise one cell's text as a column ``kind`` of ``model.KINDS``.
 
     Args:
-        kind: one of text, name, code, personal_id, date, year, school_year, sex, ethnicity,
-            status, subject, semester, grade, int, decimal, mark, level, enum, bool, item.
+        kind: one of text, name, code, personal_id, date, datetime, year, school_year, sex,
+            ethnicity, status, subject, semester, grade, int, decimal, mark, level, enum, bool,
+            item.
         raw: the cell text as read (CSV text, or an XLSX cell rendered as a string), or None.
         params: profile options: ``date_formats`` (strftime formats, default
-            ["%d/%m/%Y", "%Y-%m-%d"]), ``value_map`` (raw -> canonical, matched by fold_key;
-            for enum, level, sex, status, bool), ``decimal_comma`` (default True; False
-            rejects '8,5'), ``sex`` and ``birth_year`` (personal_id: checks before restoring
-            a lost leading zero), ``scope`` (level: 'tt22', 'subject', 'quality', 'overall').
+            ["%d/%m/%Y", "%Y-%m-%d"]; also the date part of a datetime), ``value_map``
+            (raw -> canonical, matched by fold_key; for enum, level, sex, status, bool),
+            ``decimal_comma`` (default True; False rejects '8,5'), ``sex`` and ``birth_year``
+            (personal_id: checks before restoring a lost leading zero), ``scope`` (level:
+            'tt22', 'subject', 'quality', 'overall').
 
     Returns:
         A Result: ``value`` None for blank; ``error`` and ``message`` set when the text
