@@ -1,5 +1,9 @@
 """The city overview: every school ranked by readiness (with level and commune), lỗi and cảnh báo
-by rule across the city, schools at risk for each deadline; and its XLSX summary.
+by rule across the city, signing coverage and certificate readiness per school, schools at risk
+for each deadline; and its XLSX summary.
+
+The signing figures are those of the school reports (``report_school.build_signing_summary``,
+called per school), so a school's verdict here is the verdict of its own report.
 
 Only school-level counts: no pupil appears here, so nothing needs masking."""
 
@@ -14,8 +18,9 @@ from typing import Any
 import duckdb
 
 from hocba_audit.report_school import (
-    VERDICT_VI, Table, days_left_text, decide_verdict, latest_run, load_catalogue_info, parse_date,
-    vn_date,
+    DEFAULT_SIGNING_DEADLINE, EXPIRING_SOON_DAYS, VERDICT_VI, CatalogueInfo, Table, build_signing_summary,
+    days_left_text, decide_verdict, latest_run, load_catalogue_info, parse_date, percent, signing_rule_codes,
+    vn_date, worst_verdict,
 )
 
 _VERDICT_ORDER = {"not_ready": 0, "needs_work": 1, "ready": 2}
@@ -23,10 +28,27 @@ _VERDICT_ORDER = {"not_ready": 0, "needs_work": 1, "ready": 2}
 RISK_WINDOW_DAYS = 30
 
 
-def school_readiness(con: duckdb.DuckDBPyConnection, run_id: str = "") -> list[dict[str, Any]]:
-    """One row per school: level, commune, pupils, lỗi/cảnh báo records and rules, verdict;
-    ranked least ready first (verdict, then lỗi per 100 pupils, then cảnh báo)."""
+def school_readiness(con: duckdb.DuckDBPyConnection, run_id: str = "", *, catalogue_path: str = "",
+                     signing_deadline: str | dt.date = DEFAULT_SIGNING_DEADLINE, as_of: dt.date | None = None,
+                     expiring_soon_days: int = EXPIRING_SOON_DAYS) -> list[dict[str, Any]]:
+    """One row per school: level, commune, pupils, lỗi/cảnh báo records and rules of the data
+    (signature rules apart), signing coverage, certificate readiness, and the verdicts:
+    ``data_verdict`` (31/03), ``cert_verdict`` (certificates valid through the signing deadline,
+    due 31/03), ``march_verdict`` (the two together), ``signing_verdict`` (15/06) and ``verdict``
+    (all of them, as in the school report). Ranked least ready first (verdict, then lỗi per 100
+    pupils, then signing coverage, then cảnh báo).
+
+    ``catalogue_path``: the run's catalogue summary (tells the signature rules apart); empty
+    means signature rules are recognised by their findings' tables only."""
     run_id = run_id or latest_run(con)
+    info = (load_catalogue_info(catalogue_path) if catalogue_path
+            else CatalogueInfo({}, "", ""))
+    deadline = parse_date(signing_deadline)
+    day = as_of or run_date(con, run_id)
+    results: dict[str, list[tuple]] = {}
+    for r in con.execute("SELECT school_id, rule_code, severity, checked, failing, rate, outcome, error "
+                         "FROM rule_results WHERE run_id = ?", [run_id]).fetchall():
+        results.setdefault(r[0], []).append(tuple(r[1:]))
     rows = con.execute("""
         SELECT s.school_id, max(s.school_name), max(s.level), max(s.commune_name),
                (SELECT count(*) FROM pupils p WHERE p.school_id = s.school_id),
@@ -41,25 +63,71 @@ def school_readiness(con: duckdb.DuckDBPyConnection, run_id: str = "") -> list[d
         GROUP BY s.school_id""", [run_id]).fetchall()
     out = []
     for sid, name, level, commune, pupils, err, warn, rerr, rwarn, rerrored, lerr in rows:
-        verdict = decide_verdict(int(err), int(warn), rerrored, lerr)
+        res = results.get(sid, [])
+        sig_codes = signing_rule_codes(con, run_id, sid, info)
+        data = [r for r in res if r[0] not in sig_codes]
+        err = sum(int(r[3] or 0) for r in data if r[5] == "FAILED" and r[1] == "lỗi")
+        warn = sum(int(r[3] or 0) for r in data if r[5] == "FAILED" and r[1] != "lỗi")
+        rerr = sum(1 for r in data if r[5] == "FAILED" and r[1] == "lỗi")
+        rwarn = sum(1 for r in data if r[5] == "FAILED" and r[1] != "lỗi")
+        data_verdict = decide_verdict(err, warn, sum(1 for r in data if r[5] == "ERROR"), lerr)
+        sig = build_signing_summary(con, sid, run_id, info, res, deadline, day, expiring_soon_days)
+        c = sig.cert_counts
+        cert_verdict = "not_ready" if c["blockers"] else ("needs_work" if c["warnings"] else "ready")
+        march = worst_verdict(data_verdict, cert_verdict)
+        verdict = worst_verdict(march, sig.verdict)
         out.append({"school_id": sid, "school_name": name, "level": level or "", "commune": commune or "",
-                    "pupils": pupils, "errors": int(err), "warnings": int(warn), "rules_error": rerr,
+                    "pupils": pupils, "errors": err, "warnings": warn, "rules_error": rerr,
                     "rules_warning": rwarn, "verdict": verdict, "verdict_vi": VERDICT_VI[verdict],
-                    "errors_per_100": round(100 * int(err) / pupils, 1) if pupils else None})
-    out.sort(key=lambda r: (_VERDICT_ORDER[r["verdict"]], -(r["errors_per_100"] or 0), -r["warnings"],
-                            r["school_id"]))
+                    "data_verdict": data_verdict, "data_verdict_vi": VERDICT_VI[data_verdict],
+                    "cert_verdict": cert_verdict, "cert_verdict_vi": VERDICT_VI[cert_verdict],
+                    "march_verdict": march, "march_verdict_vi": VERDICT_VI[march],
+                    "signing_verdict": sig.verdict, "signing_verdict_vi": sig.verdict_vi,
+                    "signed_files": sig.files, "enrolled": sig.enrolled, "complete": sig.complete,
+                    "coverage": sig.coverage_rate if sig.has_files else None,
+                    "coverage_vi": (f"{sig.complete}/{sig.enrolled} ({percent(sig.coverage_rate)})"
+                                    if sig.has_files else "Chưa có dữ liệu chữ ký"),
+                    "signing_errors": sig.errors, "signing_warnings": sig.warnings,
+                    "certs_needed": c["needed"], "certs_ready": c["ready"], "certs_missing": c["missing"],
+                    "certs_expiring_soon": c["expiring_soon"], "certs_cmnd_only": c["cmnd_only"],
+                    "certs_vi": f"{c['ready']}/{c['needed']}",
+                    "errors_per_100": round(100 * err / pupils, 1) if pupils else None})
+    out.sort(key=lambda r: (_VERDICT_ORDER[r["verdict"]], -(r["errors_per_100"] or 0), r["coverage"] or 0,
+                            -r["warnings"], r["school_id"]))
     for i, r in enumerate(out, 1):
         r["rank"] = i
     return out
 
 
 def at_risk(schools: list[dict], deadline: str | dt.date, as_of: dt.date,
-            window: int = RISK_WINDOW_DAYS) -> list[dict]:
-    """Schools at risk for ``deadline``: not ready (any lỗi), or needing work with the deadline
-    ``window`` days away or less (or past)."""
+            window: int = RISK_WINDOW_DAYS, key: str = "verdict") -> list[dict]:
+    """Schools at risk for ``deadline``: ``key`` (a verdict of ``school_readiness`` rows) not
+    ready, or needing work with the deadline ``window`` days away or less (or past).
+
+    Use ``key="march_verdict"`` for 31/03 (data and certificates) and ``"signing_verdict"`` for
+    15/06 (records signed)."""
     days = (parse_date(deadline) - as_of).days
-    return [dict(r, days_left=days, days_left_vi=days_left_text(days)) for r in schools
-            if r["verdict"] == "not_ready" or (r["verdict"] == "needs_work" and days <= window)]
+    return [dict(r, days_left=days, days_left_vi=days_left_text(days), risk_verdict_vi=VERDICT_VI[r[key]])
+            for r in schools if r[key] == "not_ready" or (r[key] == "needs_work" and days <= window)]
+
+
+#: Which verdict each deadline of the city overview is judged on.
+DEADLINE_KEYS = ("march_verdict", "signing_verdict")
+
+
+def risk_table(risk: list[dict], key: str) -> Table:
+    """At-risk schools of one deadline, with the figures that explain it."""
+    if key == "signing_verdict":
+        return Table(("Mã trường", "Tên trường", "Cấp học", "Xã/phường", "Kết luận ký số", "Tệp học bạ",
+                      "Đủ chữ ký hợp lệ", "Bản ghi lỗi chữ ký", "Chứng thư sẵn sàng", "Thời hạn"),
+                     tuple((r["school_id"], r["school_name"], r["level"], r["commune"], r["signing_verdict_vi"],
+                            r["signed_files"], r["coverage_vi"], r["signing_errors"], r["certs_vi"],
+                            r["days_left_vi"]) for r in risk))
+    return Table(("Mã trường", "Tên trường", "Cấp học", "Xã/phường", "Kết luận dữ liệu", "Bản ghi lỗi",
+                  "Bản ghi cảnh báo", "Kết luận chứng thư", "Chứng thư sẵn sàng", "Thời hạn"),
+                 tuple((r["school_id"], r["school_name"], r["level"], r["commune"], r["data_verdict_vi"],
+                        r["errors"], r["warnings"], r["cert_verdict_vi"], r["certs_vi"], r["days_left_vi"])
+                       for r in risk))
 
 
 def findings_by_rule(con: duckdb.DuckDBPyConnection, run_id: str = "", catalogue_path: str = "") -> list[dict]:
@@ -82,9 +150,11 @@ def run_date(con: duckdb.DuckDBPyConnection, run_id: str = "") -> dt.date:
 
 def readiness_table(schools: list[dict]) -> Table:
     return Table(("Hạng", "Mã trường", "Tên trường", "Cấp học", "Xã/phường", "Số học sinh", "Bản ghi lỗi",
-                  "Lỗi / 100 học sinh", "Bản ghi cảnh báo", "Kết luận"),
+                  "Lỗi / 100 học sinh", "Bản ghi cảnh báo", "Kết luận dữ liệu", "Chứng thư sẵn sàng",
+                  "Đủ chữ ký hợp lệ", "Kết luận ký số", "Kết luận chung"),
                  tuple((r["rank"], r["school_id"], r["school_name"], r["level"], r["commune"], r["pupils"],
-                        r["errors"], r["errors_per_100"], r["warnings"], r["verdict_vi"]) for r in schools))
+                        r["errors"], r["errors_per_100"], r["warnings"], r["data_verdict_vi"], r["certs_vi"],
+                        r["coverage_vi"], r["signing_verdict_vi"], r["verdict_vi"]) for r in schools))
 
 
 def write_city_xlsx(con: duckdb.DuckDBPyConnection, path: str | Path, *, run_id: str = "",
@@ -97,21 +167,18 @@ def write_city_xlsx(con: duckdb.DuckDBPyConnection, path: str | Path, *, run_id:
 
     run_id = run_id or latest_run(con)
     day = parse_date(as_of or None, run_date(con, run_id))
-    schools = school_readiness(con, run_id)
+    schools = school_readiness(con, run_id, catalogue_path=catalogue_path, signing_deadline=deadlines[-1],
+                               as_of=day)
     sheets: list[tuple[str, tuple[str, ...], list[tuple]]] = [
         ("Xếp hạng sẵn sàng", readiness_table(schools).columns, list(readiness_table(schools).rows)),
         ("Theo quy tắc", ("Mã quy tắc", "Mức độ", "Nội dung kiểm tra", "Số bản ghi", "Số trường"),
          [(r["rule_code"], r["severity"], r["title"], r["records"], r["schools"])
           for r in findings_by_rule(con, run_id, catalogue_path)]),
     ]
-    for d in deadlines:
-        risk = at_risk(schools, d, day)
-        sheets.append((f"Nguy cơ trễ hạn {parse_date(d).strftime('%d-%m')}",
-                       ("Mã trường", "Tên trường", "Cấp học", "Xã/phường", "Kết luận", "Bản ghi lỗi",
-                        "Bản ghi cảnh báo", "Thời hạn"),
-                       [(r["school_id"], r["school_name"], r["level"], r["commune"], r["verdict_vi"],
-                         r["errors"], r["warnings"], f"{vn_date(parse_date(d))}: {r['days_left_vi']}")
-                        for r in risk]))
+    for d, key in zip(deadlines, DEADLINE_KEYS):
+        table = risk_table(at_risk(schools, d, day, key=key), key)
+        sheets.append((f"Nguy cơ trễ hạn {parse_date(d).strftime('%d-%m')}", table.columns,
+                       [(*row[:-1], f"{vn_date(parse_date(d))}: {row[-1]}") for row in table.rows]))
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,

@@ -1,5 +1,5 @@
 """The school edition's XLSX fix-list: every finding of one school, a sheet per rule category,
-Vietnamese headers, autofilter, frozen header row, set column widths; personal IDs masked and
+Vietnamese headers and labels (fields and entity keys in words, subject names; ``labels``), autofilter, frozen header row, set column widths; personal IDs masked and
 every text cell that a spreadsheet could read as a formula neutralised."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from hocba_audit.labels import entity_text, finding_field_label
 from hocba_audit.masking import mask_finding_text, mask_value
 from hocba_audit.report_school import CATEGORY_VI, CatalogueInfo
 
@@ -18,7 +19,7 @@ from hocba_audit.report_school import CATEGORY_VI, CatalogueInfo
 #: injection); tab and carriage return are included as OWASP recommends.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
-    ("STT", 6), ("Mã quy tắc", 11), ("Mức độ", 10), ("Nội dung kiểm tra", 40), ("Đối tượng", 28),
+    ("STT", 6), ("Mã quy tắc", 11), ("Mức độ", 10), ("Nội dung kiểm tra", 40), ("Đối tượng", 45),
     ("Trường dữ liệu", 16), ("Giá trị sai", 16), ("Mô tả", 70), ("Cách khắc phục", 60),
     ("Tệp nguồn", 24), ("Trang tính", 16), ("Dòng", 7), ("Đã sửa (Có/Không)", 12), ("Ghi chú của trường", 30),
 )
@@ -43,7 +44,7 @@ def write_fixlist(con: duckdb.DuckDBPyConnection, run_id: str, school_id: str, p
     import xlsxwriter
 
     rows = con.execute("""
-        SELECT rule_code, severity, entity_key, field, bad_value, message, fix, src_file, src_sheet, src_row
+        SELECT rule_code, severity, entity_key, field, bad_value, message, fix, src_file, src_sheet, src_row, entity
         FROM findings WHERE run_id = ? AND school_id = ?
         ORDER BY CASE severity WHEN 'lỗi' THEN 0 ELSE 1 END, rule_code, src_file NULLS LAST,
                  src_sheet NULLS LAST, src_row NULLS LAST, entity_key""", [run_id, school_id]).fetchall()
@@ -65,9 +66,10 @@ def write_fixlist(con: duckdb.DuckDBPyConnection, run_id: str, school_id: str, p
             for j, (name, width) in enumerate(COLUMNS):
                 ws.write_string(0, j, name, head)
                 ws.set_column(j, j, width, wrap if width >= 30 else None)
-            for i, (code, sev, key, fld, bad, msg, fix, sf, ss, sr) in enumerate(by_cat[cat], 1):
+            for i, (code, sev, key, fld, bad, msg, fix, sf, ss, sr, ent) in enumerate(by_cat[cat], 1):
                 rule = catalogue.rules.get(code)
-                values = (i, code, sev, rule.title_vi if rule else "", mask_finding_text(fld, bad, key), fld,
+                values = (i, code, sev, rule.title_vi if rule else "", mask_finding_text(fld, bad, entity_text(ent, key)),
+                          finding_field_label(ent, key, fld),
                           mask_value(fld, bad), mask_finding_text(fld, bad, msg), fix, sf, ss, sr, "", "")
                 for j, v in enumerate(values):
                     _write(ws, i, j, v)

@@ -10,7 +10,9 @@ import re
 # 12+ (CCCD). 10-digit runs are MOET pupil codes, which schools need to find the record.
 _ID_RUN = re.compile(r"(?<!\d)(?:\d{9}|\d{11,})(?!\d)")
 #: A whole 12-digit personal ID standing alone (used by the leak scanners in tests and bench).
-UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])")
+#: Digits right after a '.' are the fraction of a decimal number (the inlined Vega runtime has
+#: constants such as 33.912866078383), not an ID.
+UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z.])\d{12}(?![0-9A-Za-z])")
 
 
 def mask_id(value: object) -> str | None:

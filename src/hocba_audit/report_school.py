@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from hocba_audit.errors import HocbaAuditError
+from hocba_audit.labels import entity_text, finding_field_label
 from hocba_audit.masking import mask_finding_text, mask_ids_in_text, mask_value
 
 #: Rule categories as reports name them.
@@ -28,6 +29,7 @@ CATEGORY_VI = {
     "validity": "Tính hợp lệ",
     "consistency": "Tính nhất quán",
     "grading": "Tính điểm và xếp loại",
+    "signing": "Chữ ký số",
 }
 SEVERITIES = ("lỗi", "cảnh báo")
 VERDICT_VI = {"ready": "Sẵn sàng", "needs_work": "Cần khắc phục", "not_ready": "Chưa sẵn sàng"}
@@ -35,9 +37,45 @@ OUTCOME_VI = {
     "PASSED": "Đạt", "FAILED": "Không đạt", "ERROR": "Lỗi khi chạy quy tắc",
     "NOT_APPLICABLE": "Không áp dụng",
 }
-#: Placeholder shown wherever signature data would go, until signatures are audited.
+#: Shown where signing figures go when the export has no signed học bạ file at all.
 NO_SIGNATURE_DATA = "Chưa có dữ liệu chữ ký"
 DEFAULT_DEADLINE = "2026-03-31"
+#: Records signed by (GVCN, HT, school seal): the second deadline of the year.
+DEFAULT_SIGNING_DEADLINE = "2026-06-15"
+#: A certificate valid through the signing deadline but expiring within this many days after
+#: it is listed as expiring soon (a warning, not a blocker).
+EXPIRING_SOON_DAYS = 60
+#: The tables the signed-file loader fills (model source 'signed_files'); a rule reading one of
+#: them, or a finding on one of them, belongs to the signing section.
+SIGNING_TABLES = ("signed_records", "record_signatures", "signed_values", "certificate_files",
+                  "package_entries")
+_SIGNING_RE = re.compile(r"\b(" + "|".join(SIGNING_TABLES) + r")\b")
+ROLES = ("GVCN", "HT", "DonVi")
+ROLE_VI = {"GVCN": "Giáo viên chủ nhiệm", "HT": "Hiệu trưởng", "DonVi": "Con dấu của trường"}
+RECORD_STATUS_VI = {
+    "VALID": "Hợp lệ, đủ chữ ký", "INCOMPLETE": "Chưa đủ chữ ký", "INVALID": "Chữ ký không hợp lệ",
+    "INDETERMINATE": "Chưa xác định được hiệu lực chữ ký", "SCHEMA_INVALID": "Sai cấu trúc tệp",
+    "UNREADABLE": "Không đọc được tệp",
+}
+_VERDICT_RANK = {"not_ready": 0, "needs_work": 1, "ready": 2}
+
+
+def is_signing_rule(entity: str | None, sql: str | None) -> bool:
+    """A rule of the signature pack: its entity, or a table its SQL reads, is a signed-file table.
+
+    >>> is_signing_rule("enrolments", "SELECT … FROM enrolments e LEFT JOIN signed_records r …")
+    True
+    """
+    return (entity or "") in SIGNING_TABLES or bool(_SIGNING_RE.search(sql or ""))
+
+
+def worst_verdict(*verdicts: str) -> str:
+    """The least ready of several verdicts.
+
+    >>> worst_verdict("ready", "needs_work")
+    'needs_work'
+    """
+    return min(verdicts, key=lambda v: _VERDICT_RANK[v])
 #: Columns never shown in completeness (keys and match helpers, not data a school fills in).
 _NOT_COMPLETENESS = {"name_key", "idx"}
 
@@ -88,6 +126,7 @@ class RuleInfo:
     title_vi: str
     fix: tuple[str, ...]
     legal_basis: str
+    signing: bool = False  # the rule reads the signed-file tables (signing section, 15/06 verdict)
 
 
 @dataclass(frozen=True)
@@ -121,7 +160,8 @@ def catalogue_info(catalogue: Any = None) -> CatalogueInfo:
         from hocba_audit.catalogue import load_catalogue
 
         catalogue = load_catalogue()
-    rules = {r.code: RuleInfo(r.code, r.severity, r.category, r.title_vi, tuple(r.fix), r.legal_basis)
+    rules = {r.code: RuleInfo(r.code, r.severity, r.category, r.title_vi, tuple(r.fix), r.legal_basis,
+                              r.category == "signing" or is_signing_rule(r.entity, r.sql))
              for r in catalogue}
     files = list(catalogue.files)
     files += [Path(m.path) for m in getattr(catalogue, "macros", ()) if hasattr(m, "path")]
@@ -191,6 +231,9 @@ class SchoolReport:
     rejected: Table = Table((), ())
     rejected_total: int = 0
     notes: tuple[str, ...] = field(default=())
+    #: verdict of the data alone (31/03); ``verdict`` joins it with the signing verdict (15/06)
+    data_verdict: str = ""
+    signing: SigningSummary | None = None
 
     @property
     def verdict_vi(self) -> str:
@@ -214,14 +257,40 @@ class SchoolReport:
             f"**Lần kiểm tra:** {self.run_id}",
         ])
 
+    @property
+    def data_verdict_vi(self) -> str:
+        return VERDICT_VI[self.data_verdict or self.verdict]
+
+    def verdict_counts(self) -> list[tuple[str, str, str, str]]:
+        """(part, deadline, verdict, counts) for the verdict table: data quality and signing."""
+        out = [("Chất lượng dữ liệu", f"{vn_date(self.deadline)} ({self.days_left_vi})", self.data_verdict_vi,
+                f"{self.errors} bản ghi lỗi, {self.warnings} bản ghi cảnh báo")]
+        s = self.signing
+        if s is not None:
+            c = s.cert_counts
+            out.append(("Chứng thư số", f"{vn_date(self.deadline)} ({self.days_left_vi})",
+                        "Chưa sẵn sàng" if c["blockers"] else ("Cần khắc phục" if c["warnings"] else "Sẵn sàng"),
+                        f"{c['ready']}/{c['needed']} chứng thư sẵn sàng, {c['expiring_soon']} sắp hết hạn, "
+                        f"{c['cmnd_only']} định danh bằng CMND"))
+            out.append(("Ký số học bạ", f"{vn_date(s.deadline)} ({days_left_text(s.days_left)})", s.verdict_vi,
+                        (f"{s.complete}/{s.enrolled} học sinh đủ chữ ký hợp lệ; {s.errors} bản ghi lỗi, "
+                         f"{s.warnings} bản ghi cảnh báo") if s.has_files else NO_SIGNATURE_DATA))
+        return out
+
     def verdict_markdown(self) -> str:
         reason = {
             "not_ready": "còn lỗi phải sửa trước khi ký số học bạ",
             "needs_work": "không còn lỗi nhưng còn cảnh báo cần rà soát",
             "ready": "không có lỗi và cảnh báo nào",
-        }[self.verdict]
+        }[self.data_verdict or self.verdict]
         lines = [
-            f"### Kết luận: {self.verdict_vi}",
+            f"### Kết luận chung: {self.verdict_vi}",
+            "Kết luận chung là mức thấp nhất của ba phần: chất lượng dữ liệu (hạn "
+            f"{vn_date(self.deadline)}), chứng thư số và ký số học bạ"
+            + (f" (hạn {vn_date(self.signing.deadline)})" if self.signing else "") + ".",
+            "| Phần | Hạn | Kết luận | Số liệu |\n|---|---|---|---|\n" + "\n".join(
+                f"| {a} | {b} | **{c}** | {d} |" for a, b, c, d in self.verdict_counts()),
+            f"**Chất lượng dữ liệu — {self.data_verdict_vi}.** "
             f"{reason.capitalize()}: **{self.errors}** bản ghi có lỗi "
             f"({self.rules_failed.get('lỗi', 0)} quy tắc), **{self.warnings}** bản ghi có cảnh báo "
             f"({self.rules_failed.get('cảnh báo', 0)} quy tắc).",
@@ -232,8 +301,10 @@ class SchoolReport:
             lines.append(f"{self.rules_errored} quy tắc không chạy được; kết quả chưa đầy đủ.")
         if self.load_errors:
             lines.append(f"{self.load_errors} tệp không đọc được khi nạp dữ liệu.")
-        lines.append(f"*Chữ ký số: {NO_SIGNATURE_DATA.lower()} — chưa được kiểm tra, "
-                     "kết luận trên chỉ xét chất lượng dữ liệu.*")
+        if self.signing is not None and not self.signing.has_files:
+            lines.append(f"**Ký số học bạ — {self.signing.verdict_vi}:** bản xuất chưa có tệp học bạ đã ký nào, "
+                         f"nên với hạn ký {vn_date(self.signing.deadline)} phần ký số được xếp chưa sẵn sàng "
+                         "(xem mục Ký số học bạ).")
         return "\n\n".join(lines)
 
 
@@ -318,6 +389,8 @@ def build_school_report(
     samples_per_rule: int = 5,
     rejected_limit: int = 50,
     parameters: dict[str, Any] | None = None,
+    signing_deadline: str | dt.date = DEFAULT_SIGNING_DEADLINE,
+    expiring_soon_days: int = EXPIRING_SOON_DAYS,
 ) -> SchoolReport:
     """Read one school's report from an open audit database.
 
@@ -326,7 +399,10 @@ def build_school_report(
         school_id: the school; empty means the first school by id.
         run_id: the run; empty means the latest run.
         catalogue: rule titles and fix steps; None loads the catalogue (slow).
-        deadline: the deadline the days-left figure counts to.
+        deadline: the deadline the days-left figure counts to (data quality, certificates).
+        signing_deadline: the deadline records must be signed by (signing verdict).
+        expiring_soon_days: certificates expiring within this many days after the signing
+            deadline are listed as expiring soon.
         as_of: the date days are counted from; None means the run's date (else today).
         top_rules: how many failing rules get a section with fix steps.
         samples_per_rule: how many findings each such section lists.
@@ -357,6 +433,11 @@ def build_school_report(
     results = con.execute(
         "SELECT rule_code, severity, checked, failing, rate, outcome, error FROM rule_results "
         "WHERE run_id = ? AND school_id = ?", args).fetchall()
+    signing = build_signing_summary(con, school_id, run_id, catalogue, results, parse_date(signing_deadline),
+                                    as_of_date, expiring_soon_days)
+    sig_codes = signing_rule_codes(con, run_id, school_id, catalogue)
+    all_results = results
+    results = [r for r in results if r[0] not in sig_codes]  # data quality only
     errors = sum(r[3] or 0 for r in results if r[5] == "FAILED" and r[1] == "lỗi")
     warnings = sum(r[3] or 0 for r in results if r[5] == "FAILED" and r[1] != "lỗi")
     rules_failed = {s: sum(1 for r in results if r[5] == "FAILED" and r[1] == s) for s in SEVERITIES}
@@ -366,18 +447,21 @@ def build_school_report(
         args).fetchall()[0][0]
     level = info[1] or ""
     marks, marks_source = _marks(con, school_id, level)
+    data_verdict = decide_verdict(errors, warnings, rules_errored, load_errors)
     return SchoolReport(
         run_id=run_id, school_id=school_id, school_name=info[0] or "(chưa có tên)", level=level,
         commune=info[2] or "", school_years=years, counts=counts, as_of=as_of_date,
         deadline=parse_date(deadline), errors=errors, warnings=warnings, rules_failed=rules_failed,
         rules_errored=rules_errored, load_errors=load_errors,
-        verdict=decide_verdict(errors, warnings, rules_errored, load_errors),
+        verdict=worst_verdict(data_verdict, signing.verdict,
+                              "not_ready" if signing.cert_counts["blockers"] else "ready"),
+        data_verdict=data_verdict, signing=signing,
         by_category=_by_category(results, catalogue),
         completeness=_completeness(con, school_id, level),
         marks=marks, marks_source=marks_source,
         certificates=_certificates(con, school_id),
-        top_findings=_top_findings(con, args, results, catalogue, top_rules, samples_per_rule),
-        rule_results=_rule_table(results, catalogue),
+        top_findings=_top_findings(con, args, all_results, catalogue, top_rules, samples_per_rule),
+        rule_results=_rule_table(all_results, catalogue),
         manifest=_manifest(con, args),
         reconciliation=_reconciliation(con, args),
         rejected=_rejected(con, args, rejected_limit),
@@ -388,6 +472,7 @@ def build_school_report(
             "exports_dir": run[3] or "", "run_parameters": run[4] or "",
             "catalogue_version": catalogue.version, "catalogue_digest": catalogue.digest,
             "parameters": dict(parameters or {}) | {"deadline": vn_date(parse_date(deadline)),
+                                                    "signing_deadline": vn_date(parse_date(signing_deadline)),
                                                     "as_of": vn_date(as_of_date)},
         },
     )
@@ -409,10 +494,13 @@ def _by_category(results: list[tuple], catalogue: CatalogueInfo) -> list[dict]:
 
 def _completeness(con: duckdb.DuckDBPyConnection, school_id: str, level: str) -> list[dict]:
     """Share of rows with a value, per table and field: the school against schools of its level."""
+    from hocba_audit.labels import field_label, table_label
     from hocba_audit.model import TABLES
 
     out = []
     for t in TABLES:
+        if t.source != "export":  # signed files are covered by the signing section, not here
+            continue
         cols = [c.name for c in t.columns if c.name not in _NOT_COMPLETENESS]
         if not cols:
             continue
@@ -427,7 +515,8 @@ def _completeness(con: duckdb.DuckDBPyConnection, school_id: str, level: str) ->
         if not n_school:
             continue
         for i, c in enumerate(cols):
-            out.append({"table": t.name, "field": c,
+            out.append({"table": t.name, "field": c, "table_vi": table_label(t.name),
+                        "field_vi": field_label(t.name, c),
                         "school": row[2 + 2 * i] / n_school,
                         "city": row[3 + 2 * i] / n_city if n_city else None})
     return out
@@ -479,13 +568,14 @@ def _top_findings(con, args, results, catalogue: CatalogueInfo, top: int, per_ru
     groups = []
     for code, severity, count in failing[:top]:
         rows = con.execute("""
-            SELECT entity_key, field, bad_value, message, src_file, src_sheet, src_row FROM findings
+            SELECT entity, entity_key, field, bad_value, message, src_file, src_sheet, src_row FROM findings
             WHERE run_id = ? AND school_id = ? AND rule_code = ?
             ORDER BY src_file NULLS LAST, src_sheet NULLS LAST, src_row NULLS LAST, entity_key LIMIT ?
             """, [*args, code, per_rule]).fetchall()
         table = Table(("Đối tượng", "Trường dữ liệu", "Giá trị sai", "Mô tả", "Vị trí trong tệp nguồn"),
-                      tuple((mask_finding_text(f, b, k), f, mask_value(f, b), mask_finding_text(f, b, m),
-                             location(sf, ss, sr)) for k, f, b, m, sf, ss, sr in rows))
+                      tuple((mask_finding_text(f, b, entity_text(e, k)), finding_field_label(e, k, f), mask_value(f, b),
+                             mask_finding_text(f, b, m), location(sf, ss, sr))
+                            for e, k, f, b, m, sf, ss, sr in rows))
         rule = catalogue.rules.get(code)
         groups.append(FindingGroup(
             code, severity, CATEGORY_VI.get(rule.category, rule.category) if rule else "Khác",
@@ -594,12 +684,55 @@ def show_top_findings(report: SchoolReport) -> None:
 
 
 def show_certificates(report: SchoolReport) -> None:
+    """Certificate readiness: every GVCN of the year, the principal and the school seal."""
+    s = report.signing
     c = report.certificates
+    reg = (f"Sổ đăng ký chứng thư số: {c['teachers_registered']} / {c['teachers']} cán bộ, giáo viên có "
+           f"chứng thư đăng ký; chứng thư con dấu của trường: {'có' if c['seal_registered'] else 'không có'} "
+           "trong sổ đăng ký.")
+    if s is None:
+        show_markdown(reg)
+        return
+    k = s.cert_counts
     show_markdown(
-        f"**{NO_SIGNATURE_DATA}** — độ phủ chữ ký theo lớp và vai trò chưa được kiểm tra.\n\n"
-        f"Sổ đăng ký chứng thư số (chưa kiểm tra hiệu lực): {c['teachers_registered']} / "
-        f"{c['teachers']} cán bộ, giáo viên có chứng thư đăng ký; chứng thư con dấu của trường: "
-        f"{'có' if c['seal_registered'] else 'không có'} trong sổ đăng ký.")
+        f"**{k['ready']} / {k['needed']}** chứng thư số cần dùng đã sẵn sàng (có tệp, tin cậy, dùng để ký được, "
+        f"còn hiệu lực đến hạn ký {vn_date(s.deadline)}). Thiếu tệp: **{k['missing']}**; không tin cậy: "
+        f"**{k['untrusted']}**; hết hạn trước hạn ký: **{k['expires_before']}**; sắp hết hạn (trong "
+        f"{EXPIRING_SOON_DAYS} ngày sau hạn ký): **{k['expiring_soon']}**; định danh bằng CMND 9 số: "
+        f"**{k['cmnd_only']}**.\n\n{reg}")
+    show(s.certificates, "Không xác định được giáo viên chủ nhiệm, hiệu trưởng của năm học.")
+
+
+def show_signing(report: SchoolReport, charts: dict[str, Any] | None = None) -> None:
+    """The signing section: summary and verdict, coverage by class and role, record statuses,
+    signature slots, frequent problems, the signature rules that failed, the sync package."""
+    s = report.signing
+    if s is None:
+        show_markdown(f"*{NO_SIGNATURE_DATA}.*")
+        return
+    show_markdown(s.markdown())
+    if not s.has_files:
+        return
+    if charts is not None:
+        show_chart(charts, "coverage")
+    show_markdown("#### Độ phủ chữ ký theo lớp và vai trò\n\nSố học sinh có chữ ký hợp lệ của vai trò / "
+                  "số học sinh đang theo học của lớp (không tính học sinh đã chuyển đi, thôi học).")
+    show(s.coverage_table())
+    show_markdown("#### Trạng thái các tệp học bạ")
+    show(s.status_counts)
+    if s.records_without_pupil:
+        show_markdown(f"{s.records_without_pupil} tệp học bạ là của học sinh không có trong danh sách lớp của năm học.")
+    show_markdown("#### Chữ ký theo vai trò")
+    show(s.slot_table)
+    show_markdown("#### Các vấn đề chữ ký thường gặp")
+    show(s.problems, "Không có vấn đề nào: mọi ô chữ ký đều có chữ ký hợp lệ.")
+    show_markdown("#### Quy tắc kiểm tra chữ ký số không đạt")
+    show(s.rules, "Không có quy tắc kiểm tra chữ ký số nào không đạt.")
+
+
+def show_package(report: SchoolReport) -> None:
+    s = report.signing
+    show_markdown(package_markdown(s.package) if s is not None else f"*{NO_SIGNATURE_DATA}.*")
 
 
 def show_evidence(report: SchoolReport) -> None:
@@ -620,11 +753,394 @@ def load_charts(charts_path: str, report: SchoolReport) -> dict[str, Any]:
         return json.loads(Path(charts_path).read_text(encoding="utf-8"))
     from hocba_audit.charts import chart_payloads, school_charts
 
-    return chart_payloads(school_charts(report))
+    return chart_payloads(school_charts(report), html=False)
+
+
+#: Name of the payload with the Vega runtime (``charts.RUNTIME``; not imported: Altair is slow).
+_RUNTIME = "__vega_runtime__"
 
 
 def show_chart(charts: dict[str, Any], name: str) -> None:
+    """Display one chart; before the first one, the Vega runtime payload if the renderer
+    prepared one (so the HTML export holds the runtime once, and only if it has charts)."""
     from IPython.display import display
 
-    if name in charts:
-        display(charts[name]["bundle"], raw=True)
+    if name not in charts:
+        return
+    runtime = charts.get(_RUNTIME)
+    if runtime is not None and not runtime.get("shown"):
+        display(runtime["bundle"], raw=True)
+        runtime["shown"] = True
+    display(charts[name]["bundle"], raw=True)
+
+
+# ---- signing: coverage, record statuses, certificates, sync package -------------------------
+
+@dataclass(frozen=True)
+class SigningSummary:
+    """The signing half of a school's report, read from the signed-file tables."""
+
+    has_files: bool
+    files: int
+    deadline: dt.date
+    as_of: dt.date
+    enrolled: int
+    with_record: int
+    complete: int
+    role_valid: dict[str, int]
+    without_record: int
+    records_without_pupil: int
+    coverage: list[dict]
+    status_counts: Table
+    slot_table: Table
+    problems: Table
+    certificates: Table
+    cert_counts: dict[str, int]
+    package: dict[str, Any]
+    rules: Table
+    errors: int
+    warnings: int
+    verdict: str
+    reasons: tuple[str, ...]
+
+    @property
+    def verdict_vi(self) -> str:
+        return VERDICT_VI[self.verdict]
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - self.as_of).days
+
+    @property
+    def package_text(self) -> str:
+        return package_markdown(self.package).replace("**", "").strip("*")
+
+    @property
+    def coverage_rate(self) -> float | None:
+        return self.complete / self.enrolled if self.enrolled else None
+
+    def coverage_table(self) -> Table:
+        """Class × role: pupils with a valid signature of the role / enrolled pupils."""
+        rows = []
+        for c in self.coverage:
+            n = c["enrolled"]
+            rows.append((c["school_year"], c["class_name"], n, c["with_record"],
+                         *(_frac(c[r], n) for r in ROLES), _frac(c["complete"], n)))
+        if len(self.coverage) > 1:
+            n = self.enrolled
+            rows.append(("Tổng cộng", "", n, self.with_record,
+                         *(_frac(self.role_valid[r], n) for r in ROLES), _frac(self.complete, n)))
+        return Table(("Năm học", "Lớp", "Số học sinh", "Có tệp học bạ", "GVCN ký hợp lệ",
+                      "Hiệu trưởng ký hợp lệ", "Đóng dấu hợp lệ", "Đủ bộ chữ ký hợp lệ"), tuple(rows))
+
+    def markdown(self) -> str:
+        """The summary paragraph of the signing section (Vietnamese)."""
+        head = (f"**Ký số học bạ — {self.verdict_vi}.** Hạn ký {vn_date(self.deadline)}: "
+                f"**{days_left_text(self.days_left)}** (tính đến ngày {vn_date(self.as_of)}).")
+        if not self.has_files:
+            return "\n\n".join([head, (
+                f"**{NO_SIGNATURE_DATA}:** bản xuất dữ liệu của trường không có tệp học bạ đã ký nào "
+                f"(thư mục `hoc_ba/`). Chưa thể tính độ phủ chữ ký; với hạn ký {vn_date(self.deadline)} "
+                f"trường được xếp **chưa sẵn sàng** vì chưa có học bạ nào được ký cho {self.enrolled} "
+                "học sinh đang theo học."), *[f"- {r}" for r in self.reasons[1:]]])
+        lines = [head,
+                 f"{self.files} tệp học bạ; {self.with_record} / {self.enrolled} học sinh đang theo học có tệp, "
+                 f"**{self.complete} / {self.enrolled}** ({percent(self.coverage_rate)}) có đủ ba chữ ký hợp lệ "
+                 "(giáo viên chủ nhiệm, hiệu trưởng, con dấu của trường).",
+                 ]
+        if self.reasons:
+            lines.append("Lý do:\n\n" + "\n".join(f"- {r}" for r in self.reasons))
+        return "\n\n".join(lines)
+
+
+def _frac(n: int, d: int) -> str:
+    return f"{n}/{d} ({percent(n / d) if d else '—'})"
+
+
+def _signing_years(con, school_id: str) -> list[str]:
+    """School years whose records must be signed: the latest year of the enrolments, plus every
+    year a signed record names."""
+    rows = con.execute("""
+        SELECT max(school_year) FROM enrolments WHERE school_id = $1 AND school_year IS NOT NULL
+        UNION SELECT DISTINCT school_year FROM signed_records WHERE school_id = $1 AND school_year IS NOT NULL
+        """, [school_id]).fetchall()
+    return sorted({r[0] for r in rows if r[0]})
+
+
+_LEFT = ("Chuyển đi", "Thôi học")
+
+
+def signing_coverage(con, school_id: str) -> list[dict]:
+    """Per school year and class: enrolled pupils (not transferred out or dropped out) and how many
+    have a record, a valid (present, TOTAL_PASSED) signature of each role on some file, and a
+    complete valid set (one file with all three roles valid: the rule pack's ``signing_coverage``)."""
+    years = _signing_years(con, school_id)
+    if not years:
+        return []
+    rows = con.execute(f"""
+        WITH enr AS (
+            SELECT school_year, pupil_code, min(class_name) AS class_name FROM enrolments
+            WHERE school_id = $1 AND school_year IN (SELECT unnest($2::VARCHAR[]))
+              AND coalesce(status, '') NOT IN ('{_LEFT[0]}', '{_LEFT[1]}') AND pupil_code IS NOT NULL
+            GROUP BY 1, 2),
+        file_roles AS (
+            SELECT r.school_year, r.pupil_code, r.src_file,
+                   {", ".join(f"coalesce(bool_or(s.role = '{role}' AND s.present AND s.indication = 'TOTAL_PASSED'), false) AS r_{role}"
+                              for role in ROLES)}
+            FROM signed_records r LEFT JOIN record_signatures s
+              ON s.school_id = r.school_id AND s.src_file = r.src_file
+            WHERE r.school_id = $1 GROUP BY 1, 2, 3),
+        sig AS (
+            SELECT school_year, pupil_code, bool_or({" AND ".join(f"r_{role}" for role in ROLES)}) AS complete,
+                   {", ".join(f"bool_or(r_{role}) AS r_{role}" for role in ROLES)}
+            FROM file_roles GROUP BY 1, 2)
+        SELECT e.school_year, coalesce(e.class_name, '(chưa rõ lớp)'), count(*), count(s.pupil_code),
+               {", ".join(f"count(*) FILTER (WHERE s.r_{role})" for role in ROLES)},
+               count(*) FILTER (WHERE s.complete)
+        FROM enr e LEFT JOIN sig s USING (school_year, pupil_code) GROUP BY 1, 2""",
+                       [school_id, years]).fetchall()
+    out = [{"school_year": y, "class_name": c, "enrolled": n, "with_record": w,
+            **dict(zip(ROLES, vals[:3])), "complete": vals[3]} for y, c, n, w, *vals in rows]
+    out.sort(key=lambda r: (r["school_year"], _class_sort(r["class_name"])))
+    return out
+
+
+def _class_sort(name: str) -> tuple:
+    m = re.match(r"\D*(\d+)(.*)", name or "")
+    return (int(m[1]), m[2]) if m else (99, name or "")
+
+
+def certificate_readiness(con, school_id: str, deadline: dt.date,
+                          soon_days: int = EXPIRING_SOON_DAYS) -> list[dict]:
+    """Every certificate the school needs to sign this year's records: each GVCN of the year,
+    the principal (teachers.position 'Hiệu trưởng') and the school seal. Per holder: the
+    certificate file found (through the registry, else by the holder's ID), whether it is
+    trusted, usable to sign and valid through ``deadline``; problems as Vietnamese text.
+
+    ``blocker`` is True when the holder cannot sign validly by the deadline; ``warning`` for a
+    certificate expiring within ``soon_days`` after it, or identifying by a 9-digit CMND."""
+    years = _signing_years(con, school_id) or [None]
+    year = years[-1]
+    need: dict[tuple[str, str], dict] = {}
+    for code, classes in con.execute("""
+            SELECT homeroom_teacher_code, string_agg(DISTINCT class_name, ', ' ORDER BY class_name)
+            FROM classes WHERE school_id = ? AND homeroom_teacher_code IS NOT NULL
+              AND (school_year = ? OR ? IS NULL OR school_year IS NULL) GROUP BY 1""",
+                                     [school_id, year, year]).fetchall():
+        need[(code, "GVCN")] = {"code": code, "role": "GVCN", "detail": f"GVCN lớp {classes}"}
+    for (code,) in con.execute("SELECT teacher_code FROM teachers WHERE school_id = ? AND position = 'Hiệu trưởng'",
+                               [school_id]).fetchall():
+        need[(code, "HT")] = {"code": code, "role": "HT", "detail": "Hiệu trưởng"}
+    need[(school_id, "DonVi")] = {"code": school_id, "role": "DonVi", "detail": "Con dấu của trường"}
+    teachers = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT teacher_code, full_name, personal_id FROM teachers WHERE school_id = ?", [school_id]).fetchall()}
+    school = con.execute("SELECT max(tax_code), max(budget_code) FROM schools WHERE school_id = ?",
+                         [school_id]).fetchall()[0]
+    registry: dict[str, list[str]] = {}
+    for kind, code, f in con.execute(
+            "SELECT holder_kind, holder_code, cert_file FROM certificates WHERE school_id = ?", [school_id]).fetchall():
+        registry.setdefault(("DonVi" if kind == "trường" else "person") + "|" + str(code), []).append(f)
+    files = {}
+    cur = con.execute("""SELECT src_file, subject_name, id_kind, personal_id, tax_code, budget_code, not_after,
+                                key_usage_ok, chain_status, problem FROM certificate_files WHERE school_id = ?""",
+                      [school_id])
+    cols = [d[0] for d in cur.description]
+    for r in cur.fetchall():
+        files[r[0]] = dict(zip(cols, r))
+    # the end of the deadline day in Vietnam (24:00, UTC+7) as naive UTC, like not_after
+    limit = dt.datetime.combine(deadline, dt.time()) + dt.timedelta(hours=17)
+    soon = limit + dt.timedelta(days=soon_days)
+    out = []
+    for (code, role), h in need.items():
+        name = "(con dấu)" if role == "DonVi" else (teachers.get(code, (None,))[0] or "(không có trong danh sách cán bộ)")
+        reg = registry.get(("DonVi" if role == "DonVi" else "person") + "|" + str(code), [])
+        cands = [files[f] for f in reg if f in files]
+        if not cands and role != "DonVi":
+            pid = teachers.get(code, (None, None))[1]
+            cands = [f for f in files.values() if pid and f["personal_id"] == pid]
+        if not cands and role == "DonVi":
+            cands = [f for f in files.values() if f["id_kind"] in ("MST", "MNS") and (
+                (school[0] and f["tax_code"] == school[0]) or (school[1] and f["budget_code"] == school[1]))]
+        problems: list[str] = []
+        warnings: list[str] = []
+        best = None
+        if role != "DonVi" and code not in teachers:
+            problems.append("mã giáo viên chủ nhiệm không có trong danh sách cán bộ, giáo viên")
+        if not cands:
+            problems.append("không có tệp chứng thư số" + (f" ({', '.join(reg)} không có trong bản xuất)" if reg else ""))
+        else:
+            best = max(cands, key=lambda f: (f["chain_status"] == "TRUSTED", bool(f["key_usage_ok"]),
+                                             f["not_after"] or dt.datetime.min))
+            if best["chain_status"] != "TRUSTED":
+                problems.append(_CHAIN_VI.get(best["chain_status"], f"chuỗi chứng thư: {best['chain_status']}"))
+            if best["key_usage_ok"] is False:
+                problems.append("khoá không dùng để ký được (mục đích sử dụng khoá sai)")
+            na = best["not_after"]
+            if na is not None and na < limit:
+                problems.append(f"hết hạn {vn_date(na.date())}, trước hạn ký {vn_date(deadline)}")
+            elif na is not None and na < soon:
+                warnings.append(f"sắp hết hạn ({vn_date(na.date())})")
+            if role == "DonVi" and (
+                    (school[0] and best["tax_code"] and best["tax_code"] != school[0])
+                    or (school[1] and best["budget_code"] and best["budget_code"] != school[1])):
+                problems.append(f"mã số thuế/mã ngân sách của chứng thư con dấu ({best['tax_code'] or ''}"
+                                f"/{best['budget_code'] or ''}) khác mã của trường ({school[0] or ''}/{school[1] or ''})")
+            if best["id_kind"] == "CMND":
+                warnings.append("định danh bằng CMND 9 số (chưa cập nhật CCCD)")
+        status = "Chưa sẵn sàng" if problems else ("Cần lưu ý" if warnings else "Sẵn sàng")
+        out.append({"school_id": school_id, "code": code, "role": role, "detail": h["detail"], "name": name,
+                    "file": best["src_file"] if best else (reg[0] if reg else ""),
+                    "not_after": best["not_after"] if best else None,
+                    "present": best is not None, "trusted": bool(best and best["chain_status"] == "TRUSTED"),
+                    "valid_through": bool(best and best["not_after"] and best["not_after"] >= limit),
+                    "expiring_soon": any(w.startswith("sắp hết hạn") for w in warnings),
+                    "cmnd_only": bool(best and best["id_kind"] == "CMND"),
+                    "blocker": bool(problems), "warning": bool(warnings), "status": status,
+                    "note": mask_ids_in_text("; ".join(problems + warnings)) or ""})
+    out.sort(key=lambda r: (ROLES.index(r["role"]) if r["role"] != "GVCN" else -1, r["code"]))
+    return out
+
+
+_CHAIN_VI = {
+    "NO_CHAIN": "không dựng được chuỗi tới tổ chức cấp tin cậy",
+    "UNTRUSTED_ROOT": "chứng thư gốc không nằm trong danh sách tin cậy của Sở",
+    "REVOKED": "chứng thư đã bị thu hồi",
+    "UNREADABLE": "không đọc được tệp chứng thư",
+}
+
+
+def _cert_table(rows: list[dict]) -> Table:
+    return Table(("Vai trò", "Mã", "Họ tên", "Tệp chứng thư", "Hiệu lực đến", "Tình trạng", "Ghi chú"),
+                 tuple((r["detail"], r["code"], r["name"], r["file"],
+                        vn_date(r["not_after"].date()) if r["not_after"] else "", r["status"], r["note"])
+                       for r in rows))
+
+
+def cert_counts(rows: list[dict]) -> dict[str, int]:
+    return {"needed": len(rows), "ready": sum(1 for r in rows if not r["blocker"]),
+            "missing": sum(1 for r in rows if not r["present"]),
+            "untrusted": sum(1 for r in rows if r["present"] and not r["trusted"]),
+            "expires_before": sum(1 for r in rows if r["present"] and r["not_after"] and not r["valid_through"]),
+            "expiring_soon": sum(1 for r in rows if r["expiring_soon"]),
+            "cmnd_only": sum(1 for r in rows if r["cmnd_only"]),
+            "blockers": sum(1 for r in rows if r["blocker"]), "warnings": sum(1 for r in rows if r["warning"])}
+
+
+def package_state(con, school_id: str) -> dict[str, Any]:
+    row = con.execute("""
+        SELECT count(*), count(*) FILTER (WHERE manifest_file IS NOT NULL),
+               count(*) FILTER (WHERE in_manifest AND on_disk AND lower(listed_sha256) = lower(actual_sha256)),
+               count(*) FILTER (WHERE in_manifest AND on_disk AND lower(listed_sha256) <> lower(actual_sha256)),
+               count(*) FILTER (WHERE NOT coalesce(in_manifest, false)),
+               count(*) FILTER (WHERE in_manifest AND NOT coalesce(on_disk, false))
+        FROM package_entries WHERE school_id = ?""", [school_id]).fetchall()[0]
+    keys = ("entries", "listed", "ok", "hash_mismatch", "not_in_manifest", "listed_missing")
+    out = dict(zip(keys, (int(v or 0) for v in row)))
+    out["manifest"] = out["listed"] > 0
+    return out
+
+
+def package_markdown(p: dict[str, Any]) -> str:
+    if not p["entries"]:
+        return "*Không có gói đồng bộ: bản xuất không có tệp học bạ và không có tệp kê khai (manifest.csv).*"
+    if not p["manifest"]:
+        return (f"**Không có tệp kê khai (hoc_ba/manifest.csv)**: {p['entries']} tệp học bạ chưa được kê khai "
+                "trong gói đồng bộ.")
+    return (f"Tệp kê khai: có. {p['ok']} / {p['entries']} tệp khớp mã băm; **{p['hash_mismatch']}** tệp sai mã băm, "
+            f"**{p['not_in_manifest']}** tệp không có trong tệp kê khai, **{p['listed_missing']}** tệp được kê khai "
+            "nhưng không có trong gói.")
+
+
+def build_signing_summary(con, school_id: str, run_id: str, catalogue: CatalogueInfo, results: list[tuple],
+                          deadline: dt.date, as_of: dt.date, soon_days: int = EXPIRING_SOON_DAYS) -> SigningSummary:
+    """The signing section of one school (see ``SigningSummary``) and its verdict for ``deadline``."""
+    files = con.execute("SELECT count(*) FROM signed_records WHERE school_id = ?", [school_id]).fetchall()[0][0]
+    coverage = signing_coverage(con, school_id)
+    enrolled = sum(c["enrolled"] for c in coverage)
+    with_record = sum(c["with_record"] for c in coverage)
+    complete = sum(c["complete"] for c in coverage)
+    role_valid = {r: sum(c[r] for c in coverage) for r in ROLES}
+    orphans = con.execute("""
+        SELECT count(*) FROM signed_records r WHERE r.school_id = ? AND NOT EXISTS (
+            SELECT 1 FROM enrolments e WHERE e.school_id = r.school_id AND e.school_year = r.school_year
+              AND e.pupil_code = r.pupil_code)""", [school_id]).fetchall()[0][0]
+    statuses = dict(con.execute("SELECT status, count(*) FROM signed_records WHERE school_id = ? GROUP BY 1",
+                                [school_id]).fetchall())
+    status_table = Table(("Trạng thái", "Mã", "Số tệp"), tuple(
+        (RECORD_STATUS_VI.get(s, s or "(trống)"), s or "", statuses[s])
+        for s in sorted(statuses, key=lambda s: list(RECORD_STATUS_VI).index(s) if s in RECORD_STATUS_VI else 99)))
+    slots = con.execute("""
+        SELECT role, count(*), count(*) FILTER (WHERE present),
+               count(*) FILTER (WHERE present AND indication = 'TOTAL_PASSED'),
+               count(*) FILTER (WHERE present AND indication = 'INDETERMINATE'),
+               count(*) FILTER (WHERE present AND indication = 'TOTAL_FAILED'),
+               count(*) FILTER (WHERE NOT coalesce(present, false))
+        FROM record_signatures WHERE school_id = ? GROUP BY 1""", [school_id]).fetchall()
+    slot_table = Table(("Vai trò", "Số tệp", "Có chữ ký", "Hợp lệ", "Chưa xác định", "Không hợp lệ", "Ô chữ ký trống"),
+                       tuple((ROLE_VI.get(r[0], r[0]), *r[1:]) for r in sorted(
+                           slots, key=lambda r: ROLES.index(r[0]) if r[0] in ROLES else 9)))
+    problems = con.execute("""
+        SELECT role, coalesce(sub_indication, indication, 'TRỐNG'), count(*), min(explanation), min(action)
+        FROM record_signatures WHERE school_id = ?
+          AND (NOT coalesce(present, false) OR coalesce(indication, '') <> 'TOTAL_PASSED')
+        GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 15""", [school_id]).fetchall()
+    problem_table = Table(("Vai trò", "Mã vấn đề", "Số tệp", "Giải thích (ví dụ)", "Việc cần làm"),
+                          tuple((ROLE_VI.get(r[0], r[0]), r[1], r[2], mask_ids_in_text(r[3]) or "",
+                                 mask_ids_in_text(r[4]) or "") for r in problems))
+    certs = certificate_readiness(con, school_id, deadline, soon_days)
+    counts = cert_counts(certs)
+    package = package_state(con, school_id)
+    codes = signing_rule_codes(con, run_id, school_id, catalogue)
+    sig_results = [r for r in results if r[0] in codes and r[5] == "FAILED"]
+    errors = sum(int(r[3] or 0) for r in sig_results if r[1] == "lỗi")
+    warnings = sum(int(r[3] or 0) for r in sig_results if r[1] != "lỗi")
+    rules = Table(("Mã quy tắc", "Mức độ", "Nội dung kiểm tra", "Số bản ghi không đạt"), tuple(
+        (r[0], r[1], catalogue.rules[r[0]].title_vi if r[0] in catalogue.rules else "", int(r[3] or 0))
+        for r in sorted(sig_results, key=lambda r: (SEVERITIES.index(r[1]) if r[1] in SEVERITIES else 9,
+                                                    -int(r[3] or 0), r[0]))))
+    reasons: list[str] = []
+    blockers = 0
+    if not files:
+        reasons.append(f"{NO_SIGNATURE_DATA}: chưa có tệp học bạ đã ký nào.")
+        blockers += 1
+    if enrolled and complete < enrolled:
+        reasons.append(f"{enrolled - complete} / {enrolled} học sinh chưa có học bạ đủ ba chữ ký hợp lệ"
+                       f" ({enrolled - with_record} học sinh chưa có tệp học bạ).")
+        blockers += 1
+    bad = sum(statuses.get(s, 0) for s in ("INVALID", "SCHEMA_INVALID", "UNREADABLE"))
+    if bad:
+        reasons.append(f"{bad} tệp học bạ có chữ ký không hợp lệ, sai cấu trúc hoặc không đọc được.")
+        blockers += 1
+    if errors:
+        reasons.append(f"{errors} bản ghi có lỗi theo các quy tắc kiểm tra chữ ký số.")
+        blockers += 1
+    if counts["blockers"]:
+        reasons.append(f"{counts['blockers']} / {counts['needed']} chứng thư số cần dùng chưa sẵn sàng "
+                       "(thiếu, không tin cậy, không dùng để ký được hoặc hết hạn trước hạn ký).")
+        blockers += 1
+    soft = []
+    if warnings:
+        soft.append(f"{warnings} bản ghi có cảnh báo theo các quy tắc kiểm tra chữ ký số.")
+    if counts["warnings"]:
+        soft.append(f"{counts['warnings']} chứng thư số cần lưu ý (sắp hết hạn hoặc định danh bằng CMND).")
+    if package["hash_mismatch"] or package["not_in_manifest"] or package["listed_missing"] or (files and not package["manifest"]):
+        soft.append("Gói đồng bộ chưa khớp tệp kê khai (xem mục gói đồng bộ).")
+    verdict = "not_ready" if blockers else ("needs_work" if soft else "ready")
+    return SigningSummary(
+        has_files=bool(files), files=files, deadline=deadline, as_of=as_of, enrolled=enrolled,
+        with_record=with_record, complete=complete, role_valid=role_valid,
+        without_record=enrolled - with_record, records_without_pupil=orphans, coverage=coverage,
+        status_counts=status_table, slot_table=slot_table, problems=problem_table,
+        certificates=_cert_table(certs), cert_counts=counts, package=package, rules=rules,
+        errors=errors, warnings=warnings, verdict=verdict, reasons=tuple(reasons + soft))
+
+
+def signing_rule_codes(con, run_id: str, school_id: str, catalogue: CatalogueInfo) -> set[str]:
+    """Rules of the signature pack: declared on or reading a signed-file table (catalogue), or
+    with a finding whose entity is one (rules not in the summary, e.g. an older catalogue)."""
+    codes = {c for c, r in catalogue.rules.items() if r.signing}
+    marks = ", ".join("?" for _ in SIGNING_TABLES)
+    codes |= {r[0] for r in con.execute(
+        f"SELECT DISTINCT rule_code FROM findings WHERE run_id = ? AND school_id = ? AND entity IN ({marks})",
+        [run_id, school_id, *SIGNING_TABLES]).fetchall()}
+    return codes
