@@ -10,6 +10,12 @@ a sibling run under the same parent) is copied or skipped, not rendered again.
 Atomicity: every file is written to a temporary name and moved into place with ``os.replace``;
 ``report.json`` is removed before a school is re-rendered and written last, so a run killed
 midway leaves every earlier file whole and the next run renders that school again.
+
+Kernels (``kernels=``): ``"warm"`` (default) keeps one Jupyter kernel per worker process alive
+for all of its schools (``kernel_pool.WarmKernel``: started while the worker imports Altair and
+WeasyPrint, the notebook's imports done once, the namespace reset before each school, restarted
+if it dies, shut down when the worker exits); ``"cold"`` starts a kernel per notebook (papermill's
+default). Both give the same executed notebook; ``bench/reports.py`` compares them.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ import hashlib
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -33,7 +40,10 @@ NOTEBOOKS = project_dir() / "notebooks"
 SCHOOL_FILES = ("school_audit.ipynb", "school_audit.html", "thanh_tra.pdf", "danh_sach_sua_loi.xlsx")
 KEY_FILE = "report.json"
 _CODE_FILES = ("report_school.py", "charts.py", "pdf.py", "fixlist.py", "masking.py", "reports.py",
-               "report_render.py")
+               "report_render.py", "labels.py")
+KERNEL_MODES = ("warm", "cold")
+#: Imported once by each warm kernel (what the school notebook's first code cell imports).
+KERNEL_PRELOAD = ("hocba_audit.report_school", "IPython.display")
 
 
 @dataclass
@@ -43,6 +53,7 @@ class SchoolOutcome:
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     out_dir: Path | None = None
+    kernel_pid: int | None = None     # the warm kernel that ran the notebook (None: cold)
 
 
 def code_digest() -> str:
@@ -68,14 +79,37 @@ def _spawn():
     return multiprocessing.get_context("spawn")
 
 
-def _warm() -> None:
-    """Pool initializer: import the heavy libraries once per worker, not once per school."""
+#: The worker's warm kernel (warm mode); in the parent process only while rendering one by one.
+_KERNEL: Any = None
+
+
+def _warm(kernels: str = "warm") -> None:
+    """Pool initializer: start the worker's kernel (warm mode) and, while it boots, import the
+    heavy libraries once per worker, not once per school."""
+    global _KERNEL
+    if kernels == "warm":
+        from multiprocessing.util import Finalize
+
+        from hocba_audit.kernel_pool import WarmKernel
+
+        _KERNEL = WarmKernel(preload=KERNEL_PRELOAD)
+        Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=100)  # when the worker exits
+        try:
+            _KERNEL.launch()  # does not wait: the kernel boots while this process imports
+        except RuntimeError:
+            pass  # the first school starts it again (and retries)
     import altair as alt
     import weasyprint  # noqa: F401
 
     from hocba_audit.charts import to_svg
+    from hocba_audit.reports import warm_up
 
     to_svg(alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q"))  # engine warm-up
+    warm_up()  # papermill, nbconvert and the HTML exporter
+    import hocba_audit.charts as charts
+
+    if hasattr(charts, "runtime_js"):
+        charts.runtime_js()  # the HTML's inline Vega runtime (~2.5 s, cached per process)
 
 
 def render_school_reports(
@@ -89,6 +123,7 @@ def render_school_reports(
     deadline: str = "2026-03-31",
     as_of: str = "",
     progress: Callable[[SchoolOutcome, int, int], None] | None = None,
+    kernels: str = "warm",
 ) -> list[SchoolOutcome]:
     """Render each school's reports under ``run_dir/<school_id>/``.
 
@@ -101,7 +136,9 @@ def render_school_reports(
         catalogue: a loaded ``Catalogue`` (saves ~3 s); None loads the default one.
         deadline: the deadline days are counted to (YYYY-MM-DD).
         as_of: the date days are counted from; empty means the run's date.
-        progress: called as ``progress(outcome, done, total)`` after each school.
+        progress: called as ``progress(outcome, done, total)`` after each school, in the
+            order schools finish.
+        kernels: ``"warm"`` (one kernel per worker, reused) or ``"cold"`` (one per notebook).
 
     Returns:
         One outcome per school, in ``school_ids`` order; failures are outcomes, not raises.
@@ -111,6 +148,8 @@ def render_school_reports(
     )
     from hocba_audit.version import __version__
 
+    if kernels not in KERNEL_MODES:
+        raise ValueError(f"kernels must be one of {KERNEL_MODES}, not {kernels!r}")
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if catalogue is None:
@@ -136,7 +175,7 @@ def render_school_reports(
     finally:
         con.close()
     args = [(str(Path(db_path).absolute()), str(run_dir.absolute()), sid, run_id, str(cat_path.absolute()),
-             params, keys[sid]) for sid in school_ids]
+             params, keys[sid], kernels) for sid in school_ids]
     outcomes: dict[str, SchoolOutcome] = {}
     todo = []
     for a in args:
@@ -148,17 +187,30 @@ def render_school_reports(
         else:
             todo.append(a)
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=_spawn(), initializer=_warm) as pool:
-            for out in pool.map(_render_job, todo, chunksize=1):
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=_spawn(), initializer=_warm,
+                                 initargs=(kernels,)) as pool:
+            futures = [pool.submit(_render_job, a) for a in todo]
+            for fut in as_completed(futures):
+                out = fut.result()
                 outcomes[out.school_id] = out
                 if progress:
                     progress(out, len(outcomes), len(args))
-    else:
-        for a in todo:
-            out = _render_job(a)
-            outcomes[out.school_id] = out
-            if progress:
-                progress(out, len(outcomes), len(args))
+    elif todo:
+        global _KERNEL
+        if kernels == "warm":
+            from hocba_audit.kernel_pool import WarmKernel
+
+            _KERNEL = WarmKernel(preload=KERNEL_PRELOAD)
+        try:
+            for a in todo:
+                out = _render_job(a)
+                outcomes[out.school_id] = out
+                if progress:
+                    progress(out, len(outcomes), len(args))
+        finally:
+            if _KERNEL is not None:
+                _KERNEL.shutdown()
+                _KERNEL = None
     return [outcomes[sid] for sid in school_ids]
 
 
@@ -195,15 +247,18 @@ def _render_job(args: tuple) -> SchoolOutcome:
     """Worker: render one school; retries kernel-start races like the run's notebook pool."""
     from hocba_audit.errors import HocbaAuditError
 
-    db_path, run_dir, school_id, run_id, cat_path, params, key = args
+    db_path, run_dir, school_id, run_id, cat_path, params, key, kernels = args
     out = Path(run_dir) / school_id
     out.mkdir(parents=True, exist_ok=True)
     (out / KEY_FILE).unlink(missing_ok=True)
     outcome = SchoolOutcome(school_id, "rendered", out_dir=out)
+    kernel = _KERNEL if kernels == "warm" else None
     try:
         for attempt in range(3):
             try:
-                _render_school(db_path, out, school_id, run_id, cat_path, params, outcome.seconds)
+                _render_school(db_path, out, school_id, run_id, cat_path, params, outcome.seconds,
+                               kernel)
+                outcome.kernel_pid = kernel.pid if kernel is not None else None
                 break
             except RuntimeError:
                 if attempt == 2:
@@ -216,14 +271,34 @@ def _render_job(args: tuple) -> SchoolOutcome:
     return outcome
 
 
+def _cpu_seconds(kernel: Any = None) -> float:
+    """CPU time used so far by this process, its finished children (cold kernels) and the warm
+    kernel: a per-school cost that does not grow with other programs' load."""
+    t = time.process_time()
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t += ru.ru_utime + ru.ru_stime
+    pid = kernel.pid if kernel is not None else None
+    if pid:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            t += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            pass
+    return t
+
+
 def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_path: str,
-                   params: dict[str, Any], seconds: dict[str, float]) -> None:
+                   params: dict[str, Any], seconds: dict[str, float], kernel: Any = None) -> None:
     from hocba_audit.charts import chart_payloads, school_charts
     from hocba_audit.fixlist import write_fixlist
     from hocba_audit.pdf import svgs_of, write_inspector_pdf
     from hocba_audit.report_school import build_school_report, load_catalogue_info, open_db
     from hocba_audit.reports import execute_school_notebook
 
+    if kernel is not None:
+        kernel.ensure_ready()  # (re)started here, outside the timings, when needed
+    c0 = _cpu_seconds(kernel)
     t0 = time.perf_counter()
     info = load_catalogue_info(cat_path)
     con = open_db(db_path)
@@ -240,7 +315,8 @@ def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_pat
         try:
             execute_school_notebook(NOTEBOOKS / "school_audit.ipynb", out, {
                 "db_path": db_path, "school_id": school_id, "run_id": run_id,
-                "catalogue_path": cat_path, "charts_path": str(charts_path), **params})
+                "catalogue_path": cat_path, "charts_path": str(charts_path), **params},
+                kernel=kernel, timings=seconds)
         finally:
             charts_path.unlink(missing_ok=True)
         t3 = time.perf_counter()
@@ -251,7 +327,7 @@ def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_pat
     finally:
         con.close()
     seconds.update({"data": t1 - t0, "charts": t2 - t1, "notebook_html": t3 - t2, "pdf": t4 - t3,
-                    "xlsx": t5 - t4, "total": t5 - t0})
+                    "xlsx": t5 - t4, "total": t5 - t0, "cpu": _cpu_seconds(kernel) - c0})
 
 
 def render_city_reports(db_path: str | Path, run_dir: str | Path, *, run_id: str = "",

@@ -1,12 +1,17 @@
 """Run a report notebook with papermill and export it as HTML without code cells.
 
 papermill and nbconvert are imported only when a notebook runs (about 2.5 s of import time).
+With ``kernel=`` (a ``kernel_pool.WarmKernel``) the notebook runs on that already started
+kernel (papermill engine ``hocba-warm``) instead of a kernel started for it; the HTML exporter
+(its Jinja template compiled once) and each notebook's parameter list are kept per process.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +29,9 @@ def execute_school_notebook(
     out_dir: str | Path,
     parameters: Mapping[str, Any],
     kernel_name: str = "python3",
+    *,
+    kernel: Any = None,
+    timings: dict[str, float] | None = None,
 ) -> Path:
     """Execute ``notebook`` into ``out_dir/<name>.ipynb`` and ``out_dir/<name>.html``.
 
@@ -37,6 +45,10 @@ def execute_school_notebook(
         out_dir: the output folder, created if needed.
         parameters: values for the parameters cell; an unknown name is an error.
         kernel_name: the Jupyter kernel.
+        kernel: a ``kernel_pool.WarmKernel`` to run on (its namespace is reset first); None
+            starts a kernel for this notebook and shuts it down after.
+        timings: if given, receives ``notebook`` (execution) and ``html`` (export and writes)
+            in seconds.
 
     Returns:
         The path of the executed notebook.
@@ -62,7 +74,7 @@ def execute_school_notebook(
     out.mkdir(parents=True, exist_ok=True)
     final_nb, final_html = out / f"{notebook.stem}.ipynb", out / f"{notebook.stem}.html"
     params = _absolute_paths(parameters)
-    accepted = pm.inspect_notebook(str(notebook))
+    accepted = _accepted_parameters(notebook)
     unknown = [p for p in params if p not in accepted]
     if unknown:
         raise ReportError(
@@ -70,11 +82,21 @@ def execute_school_notebook(
             f"'{notebook}'; it accepts: {', '.join(accepted) or 'none'}."
         )
     tmp_nb = out / f".{notebook.stem}.{uuid.uuid4().hex}.tmp.ipynb"
+    engine: dict[str, Any] = {}
+    if kernel is not None:
+        from hocba_audit.kernel_pool import ENGINE_NAME, register_engine
+
+        register_engine()
+        engine = {"engine_name": ENGINE_NAME, "warm_kernel": kernel}
+    t0 = time.perf_counter()
     try:
         with _hermetic_jupyter_env():
-            pm.execute_notebook(
+            # the notebook is written once at the end (or with papermill's error banner on a
+            # failure), not after every cell: a notebook save validates the whole document
+            executed = pm.execute_notebook(
                 str(notebook), str(tmp_nb), parameters=params, kernel_name=kernel_name,
                 cwd=str(notebook.resolve().parent), progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, **engine,
             )
     except PapermillExecutionError as e:
         os.replace(tmp_nb, final_nb)
@@ -92,25 +114,132 @@ def execute_school_notebook(
     except BaseException:
         tmp_nb.unlink(missing_ok=True)
         raise
+    t1 = time.perf_counter()
     try:
-        html = _html(tmp_nb)
+        html = _html(executed)
         write_text_atomic(final_html, html)
         os.replace(tmp_nb, final_nb)
     finally:
         tmp_nb.unlink(missing_ok=True)
+    if timings is not None:
+        timings.update({"notebook": t1 - t0, "html": time.perf_counter() - t1})
     return final_nb
 
 
-def _html(notebook: Path) -> str:
-    import nbformat
-    from nbconvert import HTMLExporter
+_EXPORTER: Any = None
+_PARAMETERS: dict[tuple[str, int, int], list[str]] = {}
+#: nbconvert's HTMLExporter post-processing, done on the text instead of a parsed tree.
+_IMG_NO_ALT = re.compile(r"<img\b(?![^>]*\salt=)([^>]*?)(/?)>", re.IGNORECASE)
+_FOCUSABLE = re.compile(
+    r'<div\b(?=[^>]*\sclass="(?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?:\s[^"]*)?")'
+    r'(?![^>]*\stabindex=)([^>]*?)(/?)>')
+_RAW = re.compile(r"(<(script|style)\b.*?</\2\s*>)", re.IGNORECASE | re.DOTALL)
+_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+ALT_TEXT = "No description has been provided for this image"
 
-    nb = nbformat.read(notebook, as_version=4)
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
+
+def warm_up() -> None:
+    """Import papermill and nbconvert and build the HTML exporter (worker initializer)."""
+    import papermill  # noqa: F401
+
+    _exporter()
+
+
+def _exporter() -> Any:
+    """One HTML exporter per process: building it compiles its Jinja template (~0.2 s).
+
+    It is nbconvert's ``HTMLExporter`` with two changes that leave the HTML as nbconvert
+    writes it: the notebook is validated once after the preprocessors instead of after each
+    of them (``optimistic_validation``), and the accessibility post-processing (``alt`` on
+    images without one, ``tabindex="0"`` on input wrappers and outputs) is done on the text
+    instead of by parsing and re-serialising the whole page with BeautifulSoup, which took
+    half of the export time. ``tests/test_kernel_pool.py`` checks both give the same page.
+    """
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        class ReportHTMLExporter(HTMLExporter):
+            def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[override]
+                langinfo = nb.metadata.get("language_info", {})
+                lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+                self.register_filter("highlight_code", self.filters.get(
+                    "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+                resources = self._init_resources(resources)
+                self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                    notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+                html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+                return accessible_html(html), resources
+
+        _EXPORTER = ReportHTMLExporter(
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+            optimistic_validation=True, **_offline_template(),
+        )
+    return _EXPORTER
+
+
+def _offline_template() -> dict[str, Any]:
+    """``html_export``'s offline template (the lab template without CDN scripts), if present."""
+    try:
+        from hocba_audit.html_export import TEMPLATE, TEMPLATES
+    except ImportError:
+        return {}
+    if not (Path(TEMPLATES) / TEMPLATE).is_dir():
+        return {}
+    return {"template_name": TEMPLATE, "extra_template_basedirs": [str(TEMPLATES)]}
+
+
+def _literal(m: re.Match) -> str:
+    """A character reference to a non-ASCII character as the character itself (the Markdown
+    renderer writes 'Thông' as 'Th&#244;ng'; nbconvert's re-serialisation writes characters)."""
+    import html
+
+    text = html.unescape(m.group(0))
+    return text if text != m.group(0) and all(ord(ch) > 127 for ch in text) else m.group(0)
+
+
+def accessible_html(html: str) -> str:
+    """What nbconvert's HTMLExporter does after rendering, outside <script> and <style>:
+    ``alt`` on ``img`` elements without one, ``tabindex="0"`` on input wrappers and outputs,
+    non-ASCII characters written as characters, not references."""
+    parts = _RAW.split(html)
+    out = []
+    # re.split with two groups yields: text, whole raw block, tag name, text, ...
+    for i in range(0, len(parts), 3):
+        text = _IMG_NO_ALT.sub(lambda m: f'<img{m.group(1)} alt="{ALT_TEXT}"{m.group(2)}>', parts[i])
+        text = _ENTITY.sub(_literal, text)
+        out.append(_FOCUSABLE.sub(lambda m: f'<div{m.group(1)} tabindex="0"{m.group(2)}>', text))
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+    return "".join(out)
+
+
+def _html(nb: Any) -> str:
+    """The executed notebook (a ``NotebookNode``) as HTML without code; with ``html_export``
+    present, a page that would fetch anything from the network is a ``ReportError``."""
+    body, _ = _exporter().from_notebook_node(nb)
+    try:
+        from hocba_audit.html_export import external_refs
+    except ImportError:
+        return body
+    refs = external_refs(body)
+    if refs:
+        raise ReportError(f"The HTML of the notebook would load {refs[0]!r} from the network.")
     return body
+
+
+def _accepted_parameters(notebook: Path) -> list[str]:
+    """The notebook's parameter names (papermill's inspection), cached per file version."""
+    import papermill as pm
+
+    st = notebook.stat()
+    key = (str(notebook.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _PARAMETERS:
+        _PARAMETERS[key] = list(pm.inspect_notebook(str(notebook)))
+    return _PARAMETERS[key]
 
 
 def write_text_atomic(path: Path, text: str) -> None:
