@@ -102,29 +102,74 @@ class _Signers:
 
     def variant(self, defect: str, base: Credential, school_id: str, role: str) -> Credential:
         key = (defect, school_id, role)
-        if key in self.cache:
-            return self.cache[key]
-        subject, pki, ca = base.cert.subject, self.pki, base.issuer
-        kwargs = dict(ca=ca, key=base.key, not_before=utc(2023), not_after=utc(2028))
-        if defect == "untrusted_root":
-            kwargs["ca"] = "rogue-ca"
-        elif defect == "expired":
-            kwargs.update(not_before=utc(2021, 6), not_after=utc(2025, 3))
-        elif defect == "not_yet_valid":
-            kwargs.update(not_before=utc(2025, 7), not_after=utc(2030))
-        elif defect == "weak_rsa1024":
-            kwargs["key"] = pool_key("rsa1024", 0)
-        elif defect == "wrong_anchor":
-            kwargs["ca"] = "vnpt"
-        cred = pki.issue(subject, **kwargs)
-        if defect == "revoked":
-            pki.revoke(cred, utc(2025, 4, 15))
-        elif defect == "revoked_after_signing":
-            pki.revoke(cred, utc(2025, 8, 1))
-        elif defect == "wrong_key":
-            cred = base.with_key(pool_key("ec256" if isinstance(base.key, ec.EllipticCurvePrivateKey) else "rsa2048", 9))
-        self.cache[key] = cred
-        return cred
+        if key not in self.cache:
+            self.cache[key] = issue_variant(self.pki, defect, base, CORPUS_TIMELINE)
+        return self.cache[key]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Validity and revocation dates of the defective certificate variants, relative to signing."""
+
+    valid: tuple[dt.datetime, dt.datetime]           # a normal certificate
+    expired: tuple[dt.datetime, dt.datetime]         # ends before the signing window
+    not_yet_valid: tuple[dt.datetime, dt.datetime]   # starts after it
+    revoked_at: dt.datetime                          # before the signing window
+    revoked_after_at: dt.datetime                    # after it
+
+
+#: The corpus signs in May 2025.
+CORPUS_TIMELINE = Timeline(valid=(utc(2023), utc(2028)), expired=(utc(2021, 6), utc(2025, 3)),
+                           not_yet_valid=(utc(2025, 7), utc(2030)), revoked_at=utc(2025, 4, 15),
+                           revoked_after_at=utc(2025, 8, 1))
+#: Defects made by signing with a variant of the signer's credential (:func:`issue_variant`).
+VARIANT_DEFECTS = ("untrusted_root", "expired", "not_yet_valid", "revoked", "revoked_after_signing",
+                   "weak_rsa1024", "wrong_anchor", "wrong_key")
+
+
+def issue_variant(pki: SyntheticPKI, defect: str, base: Credential, timeline: Timeline) -> Credential:
+    """A defective variant of ``base`` (same subject) for one of :data:`VARIANT_DEFECTS`."""
+    subject = base.cert.subject
+    kwargs = dict(ca=base.issuer, key=base.key, not_before=timeline.valid[0], not_after=timeline.valid[1])
+    if defect == "untrusted_root":
+        kwargs["ca"] = "rogue-ca"
+    elif defect == "expired":
+        kwargs.update(not_before=timeline.expired[0], not_after=timeline.expired[1])
+    elif defect == "not_yet_valid":
+        kwargs.update(not_before=timeline.not_yet_valid[0], not_after=timeline.not_yet_valid[1])
+    elif defect == "weak_rsa1024":
+        kwargs["key"] = pool_key("rsa1024", 0)
+    elif defect == "wrong_anchor":
+        kwargs["ca"] = "vnpt"
+    cred = pki.issue(subject, **kwargs)
+    if defect == "revoked":
+        pki.revoke(cred, timeline.revoked_at)
+    elif defect == "revoked_after_signing":
+        pki.revoke(cred, timeline.revoked_after_at)
+    elif defect == "wrong_key":
+        cred = base.with_key(pool_key("ec256" if isinstance(base.key, ec.EllipticCurvePrivateKey) else "rsa2048", 9))
+    return cred
+
+
+def sign_roles(root, creds: dict[str, Credential], times: dict[str, dt.datetime], *, defect: str = "clean",
+               role: str | None = None, variant=None, c14n: str = C14N10) -> None:
+    """Sign ``root`` for every role (GVCN, HT, DonVi) with ``creds[role]`` at ``times[role]``,
+    applying the signing-side part of ``defect`` to ``role``: the slot left empty
+    (``missing_signature``), a variant credential (``variant(defect, cred, role)`` for
+    :data:`VARIANT_DEFECTS`), or SHA-1 (``weak_sha1``). ``wrapping`` needs exclusive C14N."""
+    if defect == "wrapping":
+        c14n = EXC_C14N
+    for r in ROLES:
+        if defect == "missing_signature" and r == role:
+            continue
+        cred = creds[r]
+        method, digest = None, SHA256
+        if r == role and defect in VARIANT_DEFECTS:
+            cred = variant(defect, cred, r)
+        if r == role and defect == "weak_sha1":
+            method = ECDSA_SHA1 if isinstance(cred.key, ec.EllipticCurvePrivateKey) else RSA_SHA1
+            digest = SHA1
+        sign_role(root, r, cred, times[r], c14n=c14n, method=method, digest=digest)
 
 
 def _plan(rng: random.Random, n: int, defect_rate: float) -> list[str]:
@@ -148,18 +193,8 @@ def _sign_all(root, rec: dict, school: School, teacher: dict, signers: _Signers,
     if defect == "ht_before_gvcn":
         times["HT"] = t0 - dt.timedelta(days=1)
     c14n = EXC_C14N if defect == "wrapping" else rng.choice((C14N10, EXC_C14N))
-    for r in ROLES:
-        if defect == "missing_signature" and r == role:
-            continue
-        cred = base[r]
-        method, digest = None, SHA256
-        if r == role and defect in ("untrusted_root", "expired", "not_yet_valid", "revoked",
-                                    "revoked_after_signing", "weak_rsa1024", "wrong_anchor", "wrong_key"):
-            cred = signers.variant(defect, cred, school.school_id, r)
-        if r == role and defect == "weak_sha1":
-            method = ECDSA_SHA1 if isinstance(cred.key, ec.EllipticCurvePrivateKey) else RSA_SHA1
-            digest = SHA1
-        sign_role(root, r, cred, times[r], c14n=c14n, method=method, digest=digest)
+    sign_roles(root, base, times, defect=defect, role=role, c14n=c14n,
+               variant=lambda d, cred, r: signers.variant(d, cred, school.school_id, r))
 
 
 def generate_corpus(folder: Path | str, n_pupils: int, *, seed: int = 4, defect_rate: float = 0.4,
