@@ -31,7 +31,10 @@ def cli() -> None:
 @click.option("--levels", default="", help="Comma-separated levels, one school each in turn (e.g. TH,THCS,THPT,GDTX).")
 @click.option("--scale", default=1.0, show_default=True, help="Multiply school sizes (0.1 for small samples).")
 @click.option("--jobs", default=2, show_default=True, help="Processes writing schools in parallel.")
-def samples(schools: int, seed: int, out_dir: Path, defect_rate: float, levels: str, scale: float, jobs: int) -> None:
+@click.option("--no-signed", is_flag=True,
+              help="Tabular exports only: no signed records, certificate files or trust folder.")
+def samples(schools: int, seed: int, out_dir: Path, defect_rate: float, levels: str, scale: float, jobs: int,
+            no_signed: bool) -> None:
     """Generate realistic school exports with a ground-truth file of injected defects.
 
     \b
@@ -52,13 +55,14 @@ def samples(schools: int, seed: int, out_dir: Path, defect_rate: float, levels: 
             click.echo(f"  {n[0]}/{schools} schools, {el:.0f} s, ETA {el / n[0] * (schools - n[0]):.0f} s", err=True)
 
     try:
-        out = write_samples(out_dir, spec, jobs=jobs, progress=progress)
+        out = write_samples(out_dir, spec, jobs=jobs, progress=progress, signed=not no_signed)
     except HocbaAuditError as exc:
         _fail(exc)
     from hocba_audit.samples import write_readme
 
     command = (f"hocba-audit samples --schools {schools} --seed {seed} --defect-rate {defect_rate} "
-               + (f"--levels {levels} " if levels else "") + f"--scale {scale} --out {out_dir}")
+               + (f"--levels {levels} " if levels else "") + f"--scale {scale} --out {out_dir}"
+               + (" --no-signed" if no_signed else ""))
     write_readme(out_dir, command)
     click.echo(f"Wrote {out['schools']} school exports to {out['exports']} and the ground truth to {out['truth']}.")
 

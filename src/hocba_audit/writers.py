@@ -45,10 +45,14 @@ def _serialise(v) -> str | None:
 
 
 def canonical_db(tables: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB holding every canonical table as text columns."""
+    """An in-memory DuckDB holding every canonical table as text columns.
+
+    One thread: a profile's write query whose ORDER BY leaves ties (duplicate rows injected as
+    defects) then returns them in the same order on every run, so the same seed writes the same bytes.
+    """
     import pyarrow as pa
 
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})
     for t in model.TABLES:
         names = [c for c in t.column_names if c != "name_key"]
         rows = tables.get(t.name, [])
