@@ -131,7 +131,8 @@ def test_pdf_keeps_vietnamese_diacritics(run):
     for s in ("SỞ GIÁO DỤC VÀ ĐÀO TẠO HẢI PHÒNG", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
               "Độc lập – Tự do – Hạnh phúc", "BÁO CÁO KIỂM TRA DỮ LIỆU HỌC BẠ SỐ",
               "Trường THPT Trần Quang Khải", "Phường Đông Hải", "Chưa sẵn sàng", "quá hạn",
-              "Bằng chứng kiểm tra", "Chưa có dữ liệu chữ ký", "Trang 1/"):
+              "Bằng chứng kiểm tra", "Ký số học bạ và chứng thư số", "Độ phủ chữ ký theo lớp và vai trò",
+              "Trang 1/"):
         assert s in flat, s
     con = duckdb.connect(str(db), read_only=True)
     manifest = con.execute("SELECT file, sheet, sha256, size_bytes, rows_read, rows_loaded, rows_rejected, "
