@@ -117,6 +117,11 @@ CREATE OR REPLACE MACRO signing_person_slots() AS TABLE
                WHEN sl.role = 'GVCN' THEN 'mismatch'
                WHEN coalesce(l.principals, 0) = 0 THEN 'no_principal'
                WHEN list_contains(l.ids, sl.signer_cccd) THEN 'match'
+               -- the signer is a known staff member who may not sign for the principal: a mismatch
+               -- even when a leader's own ID is missing
+               WHEN st.position IS NOT NULL AND st.position <> 'Hiệu trưởng'
+                    AND NOT (st.position = 'Phó hiệu trưởng' AND getvariable('deputy_may_sign_ht'))
+                    THEN 'mismatch'
                WHEN l.without_id > 0 THEN 'leader_no_id'
                ELSE 'mismatch'
            END AS verdict
