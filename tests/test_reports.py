@@ -211,3 +211,9 @@ def test_committed_notebooks_have_one_parameters_cell_and_no_outputs(name):
     tagged = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
     assert len(tagged) == 1
     assert 'db_path: str = "../reports/latest/audit.duckdb"' in "".join(tagged[0]["source"])
+
+
+def test_the_leak_scanner_finds_ids_but_not_decimals_or_uuid_tails():
+    assert UNMASKED_ID.findall("CCCD 031234567890; so-031234567891.") == ["031234567890", "031234567891"]
+    # nbconvert's random element id of a JavaScript output, and a Vega runtime constant
+    assert not UNMASKED_ID.findall('<div id="53772ccd-a7e9-4901-bf39-269649725126"> 33.912866078383')

@@ -11,8 +11,9 @@ import re
 _ID_RUN = re.compile(r"(?<!\d)(?:\d{9}|\d{11,})(?!\d)")
 #: A whole 12-digit personal ID standing alone (used by the leak scanners in tests and bench).
 #: Digits right after a '.' are the fraction of a decimal number (the inlined Vega runtime has
-#: constants such as 33.912866078383), not an ID.
-UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z.])\d{12}(?![0-9A-Za-z])")
+#: constants such as 33.912866078383), and 12 digits after 4 hex digits and '-' are the last
+#: group of a UUID (nbconvert gives each JavaScript output a random UUID element id): not IDs.
+UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z.])(?<![0-9a-fA-F]{4}-)\d{12}(?![0-9A-Za-z])")
 
 
 def mask_id(value: object) -> str | None:

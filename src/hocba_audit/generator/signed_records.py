@@ -557,6 +557,15 @@ class _Signer:
         cred = issue_leaf(self.pki, seal_name(org, mst=mst, mns=mns), ca="gov-ca", key=pool_key("rsa2048", 1))
         return cred, f"seal of '{org}' (MST {mst}), not of this school (MST {s['tax_code']})"
 
+    def extra_record(self, rec: dict, creds: dict, times: dict, name: str, e: dict, manifest: dict) -> None:
+        """Build, sign, write and list one more record (a duplicate, a file without a pupil)."""
+        root = build_record(rec)
+        sign_roles(root, creds, times, c14n=_c14n(self.rng))
+        self.check_gvcn_signer(root, creds["GVCN"], None, f"hoc_ba/{name}", e)
+        data = to_bytes(root)
+        self.write(f"hoc_ba/{name}", data)
+        manifest[name] = (hashlib.sha256(data).hexdigest(), len(data))
+
     # records ----------------------------------------------------------------------------------
     def run(self) -> SignedExport:
         book, rng = self.book, self.rng
@@ -623,12 +632,7 @@ class _Signer:
             if code == "SIG_DUPLICATE_RECORD":
                 dup = f"{e['pupil_code']}_{e['school_year']}_2.xml"
                 later = {r: t + dt.timedelta(days=1, hours=2) for r, t in times.items()}
-                root2 = build_record(rec)
-                sign_roles(root2, creds, later, c14n=_c14n(rng))
-                self.check_gvcn_signer(root2, creds["GVCN"], None, f"hoc_ba/{dup}", e)
-                data2 = to_bytes(root2)
-                self.write(f"hoc_ba/{dup}", data2)
-                manifest[dup] = (hashlib.sha256(data2).hexdigest(), len(data2))
+                self.extra_record(rec, creds, later, dup, e, manifest)
                 self.truth("signed_records", f"hoc_ba/{dup}", code,
                            f"second record of pupil {e['pupil_code']} {e['school_year']} (the first is {src}); "
                            "same content, signed again a day later", file=f"hoc_ba/{dup}", defect="clean", role="*")
@@ -638,12 +642,7 @@ class _Signer:
                 ghost["pupil"] = {**rec["pupil"], "pupil_code": pc, "personal_id": None}
                 ghost["record_id"] = None
                 gname = f"{pc}_{e['school_year']}.xml"
-                root3 = build_record(ghost)
-                sign_roles(root3, creds, times, c14n=_c14n(rng))
-                self.check_gvcn_signer(root3, creds["GVCN"], None, f"hoc_ba/{gname}", e)
-                data3 = to_bytes(root3)
-                self.write(f"hoc_ba/{gname}", data3)
-                manifest[gname] = (hashlib.sha256(data3).hexdigest(), len(data3))
+                self.extra_record(ghost, creds, times, gname, e, manifest)
                 self.truth("signed_records", f"hoc_ba/{gname}", code,
                            f"record of pupil {pc}, who is not enrolled (a copy of {e['pupil_code']}'s record "
                            "under another pupil code)", file=f"hoc_ba/{gname}", defect="file_without_pupil", role="*")
