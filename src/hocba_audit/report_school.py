@@ -201,8 +201,24 @@ class FindingGroup:
     samples: Table
 
 
+class _DeadlineVerdict:
+    """What a report part with ``verdict``, ``deadline`` and ``as_of`` fields says of them."""
+
+    verdict: str
+    deadline: dt.date
+    as_of: dt.date
+
+    @property
+    def verdict_vi(self) -> str:
+        return VERDICT_VI[self.verdict]
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - self.as_of).days
+
+
 @dataclass(frozen=True)
-class SchoolReport:
+class SchoolReport(_DeadlineVerdict):
     run_id: str
     school_id: str
     school_name: str
@@ -235,13 +251,6 @@ class SchoolReport:
     data_verdict: str = ""
     signing: SigningSummary | None = None
 
-    @property
-    def verdict_vi(self) -> str:
-        return VERDICT_VI[self.verdict]
-
-    @property
-    def days_left(self) -> int:
-        return (self.deadline - self.as_of).days
 
     @property
     def days_left_vi(self) -> str:
@@ -777,7 +786,7 @@ def show_chart(charts: dict[str, Any], name: str) -> None:
 # ---- signing: coverage, record statuses, certificates, sync package -------------------------
 
 @dataclass(frozen=True)
-class SigningSummary:
+class SigningSummary(_DeadlineVerdict):
     """The signing half of a school's report, read from the signed-file tables."""
 
     has_files: bool
@@ -803,13 +812,6 @@ class SigningSummary:
     verdict: str
     reasons: tuple[str, ...]
 
-    @property
-    def verdict_vi(self) -> str:
-        return VERDICT_VI[self.verdict]
-
-    @property
-    def days_left(self) -> int:
-        return (self.deadline - self.as_of).days
 
     @property
     def package_text(self) -> str:
