@@ -22,9 +22,14 @@ def _template() -> Any:
     global _ENV
     if _ENV is None:
         import jinja2
+        from markupsafe import Markup
+
+        from hocba_audit.pdf_tables import is_clipped, layout_table
 
         _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                   auto_reload=True)
+        _ENV.filters["layout"] = lambda table, kind: Markup(layout_table(table, kind))
+        _ENV.tests["clipped"] = is_clipped
     return _ENV.get_template("inspector.html.j2")
 
 
