@@ -143,3 +143,80 @@ def test_loader_keeps_untoned_cp1258_names_and_records_the_encoding(tmp_path):
     assert con.execute("SELECT encoding FROM manifest").fetchall() == [("cp1258",)]
     errs = con.execute("SELECT error_code, severity FROM load_errors WHERE file = 'canbo.csv'").fetchall()
     assert errs == [("encoding_cp1258", "cảnh báo")]
+
+
+# -- the profile's read encoding (csv.read_encoding, used by ingest) --------------------------------
+
+STRAY = encode_cp1258(TONED) + b"GV04;Ng\xd2 Minh;GV\r\n"   # guessed 'cp1258?' (see above)
+
+
+def _profile_dir(tmp_path, read_encoding: str) -> dict:
+    """The shipped profiles, csv_long with ``csv: {..., read_encoding: ...}`` (YAML flow text)."""
+    import shutil
+    from pathlib import Path
+
+    src = Path(load_profiles()["csv_long"].path).parent
+    out = tmp_path / "profiles"
+    shutil.copytree(src, out)
+    p = out / "csv_long.yaml"
+    old = 'csv: {delimiter: ";", encoding: "utf-8-sig"}'
+    text = p.read_text(encoding="utf-8")
+    assert old in text
+    p.write_text(text.replace(old, f'csv: {{delimiter: ";", encoding: "utf-8-sig", read_encoding: {read_encoding}}}'),
+                 encoding="utf-8")
+    return load_profiles(out)
+
+
+def _load(tmp_path, files: dict[str, bytes], profiles: dict):
+    exp = tmp_path / "x" / "31000002_2025-2026"
+    exp.mkdir(parents=True)
+    for name, data in files.items():
+        (exp / name).write_bytes(data)
+    con = fresh_db()
+    for e in discover_exports(exp.parent):
+        load_export(con, e, "r1", profiles)
+    return con
+
+
+def test_profile_read_encoding_reads_8bit_files_without_guessing_and_leaves_unicode_files_alone(tmp_path):
+    assert decode_csv_bytes(STRAY, "canbo.csv")[1] == "cp1258?"
+    subjects = "ma_mon;ten_mon\r\nTOAN;Toán học\r\n"
+    con = _load(tmp_path, {"canbo.csv": STRAY, "monhoc.csv": b"\xef\xbb\xbf" + subjects.encode("utf-8"),
+                           "lop.csv": "ma_lop;ten_lop\r\n7A1;Lớp 7A1\r\n".encode("utf-8")},
+                _profile_dir(tmp_path, "windows-1258"))
+    enc = dict(con.execute("SELECT file, encoding FROM manifest").fetchall())
+    assert enc == {"canbo.csv": "cp1258", "monhoc.csv": "utf-8-sig", "lop.csv": "utf-8"}
+    errs = con.execute("SELECT error_code, severity, message FROM load_errors WHERE file = 'canbo.csv'").fetchall()
+    assert [(c, s) for c, s, _ in errs] == [("encoding_profile", "cảnh báo")]  # no 'encoding_ambiguous'
+    assert "cp1258" in errs[0][2] and "csv.read_encoding" in errs[0][2] and "cp1258?" in errs[0][2]
+    names = [r[0] for r in con.execute("SELECT full_name FROM teachers ORDER BY teacher_code").fetchall()]
+    assert names[:3] == ["Phạm Thị Hường", "Đỗ Quốc Việt", "Nguyễn Ngọc Ánh"]
+
+
+def test_profile_read_encoding_by_source_and_bad_values(tmp_path):
+    from hocba_audit.profiles import read_encoding_problems
+
+    profiles = _profile_dir(tmp_path, '{staff: cp1252, "*": cp1258}')
+    con = _load(tmp_path, {"canbo.csv": STRAY}, profiles)
+    assert con.execute("SELECT encoding FROM manifest").fetchall() == [("cp1252",)]
+    sources = [s.name for s in profiles["csv_long"].sources]
+    assert read_encoding_problems({"read_encoding": {"staff": "cp1258", "*": "cp1252"}}, sources) == []
+    problems = read_encoding_problems({"read_encoding": {"staf": "cp1258", "marks": "tcvn3", "pupils": "utf-8",
+                                                         "classes": "rot13", "subjects": 5}}, sources)
+    assert len(problems) == 5
+    assert "no source named 'staf'" in problems[0] and "TCVN3" in problems[1] and "Unicode" in problems[2]
+    assert "not a text encoding" in problems[3] and "missing" in problems[4]
+    assert read_encoding_problems({"read_encoding": ["cp1258"]}, sources)
+    # A malformed key stops the profile from loading (hocba-audit profiles, load_profiles) ...
+    from hocba_audit.errors import ProfileError
+
+    with pytest.raises(ProfileError, match="unknown encoding 'tcvn3'"):
+        _profile_dir(tmp_path / "bad", "tcvn3")
+    # ... and a profile that bypassed validation still guesses nothing: each CSV file is an error
+    import dataclasses
+
+    good = profiles["csv_long"]
+    bad = {"csv_long": dataclasses.replace(good, csv={**good.csv, "read_encoding": "tcvn3"})}
+    con = _load(tmp_path / "bad", {"canbo.csv": STRAY}, bad)
+    assert con.execute("SELECT error_code FROM load_errors").fetchall() == [("profile_read_encoding",)]
+    assert con.execute("SELECT status FROM manifest").fetchall() == [("error",)]

@@ -8,6 +8,7 @@ all its rows are listed as rejected, and the run goes on with the next file and 
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 
@@ -17,8 +18,8 @@ from hocba_audit import model
 from hocba_audit.errors import LoadError
 from hocba_audit.exports import Export, ExportFile, sha256_bytes, signed_file_kind
 from hocba_audit.headers import HeaderMatch, data_rows, locate_header, suggest_header
-from hocba_audit.profiles import Profile, Source
-from hocba_audit.readers import ROW, RawSheet, read_csv, read_xlsx
+from hocba_audit.profiles import READ_ENCODING_KEY, Profile, Source, read_encoding_problems
+from hocba_audit.readers import ROW, RawSheet, decode_csv_bytes, read_csv, read_xlsx
 from hocba_audit.transform import SheetPart, SourceResult, transform_parts
 
 
@@ -102,11 +103,45 @@ def detect_profile(export: Export, profiles: dict[str, Profile]) -> tuple[Profil
     return profiles[scored[0][1]], ""
 
 
-def _read_file(f: ExportFile, data: bytes, profile: Profile) -> list[RawSheet]:
+#: Key under a profile's ``csv:`` naming the 8-bit encoding of its CSV files (docs/profiles.md).
+#: Not ``csv.encoding``: that one is the sample writer's output encoding.
+#: Encoding labels of ``readers.decode_csv_bytes`` that are a guess between 8-bit encodings (a
+#: trailing '?' stripped): only such files take the profile's read encoding.
+_GUESSED_8BIT = ("cp1258", "cp1252")
+
+
+def read_encoding(profile: Profile, source: Source) -> str | None:
+    """The codec (canonical Python name) ``profile`` gives the 8-bit CSV files of ``source``, or None
+    (detect). Raises LoadError when the profile's ``csv.read_encoding`` is malformed."""
+    spec = profile.csv.get(READ_ENCODING_KEY)
+    if spec is None:
+        return None
+    problems = read_encoding_problems(profile.csv, [s.name for s in profile.sources])
+    if problems:
+        raise LoadError("profile_read_encoding", f"Hồ sơ '{profile.name}' có khoá csv.{READ_ENCODING_KEY} không "
+                        f"hợp lệ ({'; '.join(problems)}); tệp CSV không được nạp cho đến khi sửa hồ sơ.")
+    codec = spec.get(source.name, spec.get("*")) if isinstance(spec, dict) else spec
+    return codecs.lookup(codec.strip()).name if codec else None
+
+
+def _read_file(f: ExportFile, data: bytes, profile: Profile, source: Source) -> list[RawSheet]:
     low = f.rel_path.lower()
     if low.endswith((".xlsx", ".xlsm")):
         return read_xlsx(data, f.rel_path)
-    return [read_csv(data, f.rel_path, delimiter=profile.csv.get("delimiter"))]
+    delimiter = profile.csv.get("delimiter")
+    forced = read_encoding(profile, source)
+    if forced and data:
+        # A BOM, UTF-16 and valid UTF-8 still decide by themselves: a profile serves every school
+        # of a vendor, and a school that exports UTF-8 must not be read as the 8-bit encoding.
+        _text, detected, _notes = decode_csv_bytes(data, f.rel_path)
+        if detected.rstrip("?") in _GUESSED_8BIT:
+            sheet = read_csv(data, f.rel_path, delimiter=delimiter, encoding=forced)
+            sheet.notes.insert(0, ("encoding_profile", (
+                f"Tệp '{f.rel_path}' không phải UTF-8 hay UTF-16: đã đọc theo bảng mã {forced} mà hồ sơ "
+                f"'{profile.name}' quy định (khoá csv.{READ_ENCODING_KEY}), không tự đoán (tự đoán sẽ là "
+                f"{detected}). Hãy xuất lại tệp ở UTF-8.")))
+            return [sheet]
+    return [read_csv(data, f.rel_path, delimiter=delimiter)]
 
 
 def _manifest_row(sink, export, school_id, f, sha, profile, source, sheet, encoding, header_row,
@@ -261,7 +296,7 @@ def load_export(con, export: Export, run_id: str, profiles: dict[str, Profile], 
                           "unmatched_file")
             continue
         try:
-            sheets = _read_file(f, data, profile)
+            sheets = _read_file(f, data, profile, candidates[0])
         except LoadError as exc:
             _error(sink, export, school_id, f.rel_path, exc.sheet, exc.code, exc.message)
             _manifest_row(sink, export, school_id, f, sha, profile.name, candidates[0].name, exc.sheet, "", None,

@@ -8,6 +8,7 @@ See docs/profiles.md for the format.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -117,6 +118,50 @@ def _field_table(field_name: str, targets: tuple[str, ...]) -> model.Table | Non
     return None
 
 
+READ_ENCODING_KEY = "read_encoding"
+
+
+def read_encoding_problems(csv_options: dict, source_names) -> list[str]:
+    """What is wrong with ``csv.read_encoding`` (English, as profile validation reports it).
+
+    The key is a codec name (every CSV file of the profile) or a mapping of source name -> codec
+    name, ``"*"`` for the sources not named. A codec must be a Python text codec and not a
+    Unicode one (UTF-8/16/32 are recognised by themselves; the key is for 8-bit files).
+    """
+    spec = csv_options.get(READ_ENCODING_KEY) if isinstance(csv_options, dict) else None
+    if spec is None:
+        return []
+    if isinstance(spec, str):
+        items = {"*": spec}
+    elif isinstance(spec, dict):
+        items = spec
+    else:
+        return [f"csv.{READ_ENCODING_KEY} must be a codec name or a mapping of source name to codec name"]
+    names = set(source_names)
+    problems = []
+    for key, codec in items.items():
+        where = f"csv.{READ_ENCODING_KEY}" + (f" of source '{key}'" if key != "*" else "")
+        if key != "*" and key not in names:
+            problems.append(f"csv.{READ_ENCODING_KEY}: no source named '{key}'")
+        if not isinstance(codec, str) or not codec.strip():
+            problems.append(f"{where}: the codec name is missing")
+            continue
+        try:
+            info = codecs.lookup(codec.strip())
+        except LookupError:
+            hint = (" (TCVN3 and VNI are font encodings, not codecs: leave the key out and their values are "
+                    "flagged one by one)" if codec.strip().lower().replace("-", "") in ("tcvn3", "vni", "abc") else "")
+            problems.append(f"{where}: unknown encoding '{codec}'{hint}")
+            continue
+        if not getattr(info, "_is_text_encoding", True):
+            problems.append(f"{where}: '{codec}' is not a text encoding")
+        elif info.name.startswith("utf"):
+            problems.append(f"{where}: '{codec}' is a Unicode encoding; UTF-8 and UTF-16 files are recognised "
+                            "without it (the key names the encoding of 8-bit files, e.g. cp1258)")
+    return problems
+
+
+
 def parse_profile(data: dict, path: str = "") -> Profile:
     """Build a Profile from parsed YAML, collecting every problem into one ProfileError."""
     problems: list[str] = []
@@ -183,6 +228,8 @@ def parse_profile(data: dict, path: str = "") -> Profile:
             combine=combine, combine_sep=combine_sep, melt_target=melt_target, melt=tuple(melt_cols),
             header_search_rows=int(s.get("header_search_rows", 30)), write=dict(s.get("write") or {}),
         ))
+    for msg in read_encoding_problems(data.get("csv") or {}, [s.name for s in sources]):
+        bad(msg)
     if problems:
         raise ProfileError("\n".join(problems))
     return Profile(

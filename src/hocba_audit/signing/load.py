@@ -34,7 +34,7 @@ from .certfile import ID_KINDS, UnreadableCertificate, describe_parsed, parse_ce
 from .document import DocumentVerdict
 from .mapping import RecordMapping, load_mapping
 from .messages import explain
-from .package import read_manifest
+from .package import decode_manifest, read_manifest
 from .policy import VerifyPolicy
 from .safexml import UnsafeXmlError, parse_secure
 from .trust import TrustStore
@@ -236,10 +236,10 @@ class _Run:
     result: SignedLoadResult
 
     def manifest(self, f: ExportFile, sha: str, source: str, read: int, loaded: int, rejected: int,
-                 status: str = "loaded", error: str | None = None) -> None:
+                 status: str = "loaded", error: str | None = None, encoding: str | None = None) -> None:
         from ..ingest import _manifest_row
 
-        _manifest_row(self.sink, self.export, self.school_id, f, sha, None, source, "", None, None,
+        _manifest_row(self.sink, self.export, self.school_id, f, sha, None, source, "", encoding, None,
                       read, loaded, rejected, status, error)
 
     def problem(self, file: str, code: str, message: str, severity: str = "lỗi") -> None:
@@ -340,7 +340,10 @@ def _load_package(run: _Run, manifests: list[ExportFile], record_sha: dict[str, 
     present = {f.rel_path: f for f in run.export.files}
     entries: dict[str, dict[str, Any]] = {}
     for f, data in read_many(manifests):
-        listed, problems, n_lines, file_problem = read_manifest(data, f.rel_path)
+        text, encoding, notes = decode_manifest(data, f.rel_path)
+        for code, message in notes:  # encoding guessed or ambiguous, bad bytes: warnings with the file
+            run.problem(f.rel_path, code, message, severity="cảnh báo")
+        listed, problems, n_lines, file_problem = read_manifest(text, f.rel_path)
         if file_problem:
             run.problem(f.rel_path, "package_manifest", file_problem)
         rejected = [{"row_number": p.line, "reason_code": p.code, "reason": p.message,
@@ -370,7 +373,7 @@ def _load_package(run: _Run, manifests: list[ExportFile], record_sha: dict[str, 
                   "field": None, **r} for r in rejected],
                 schema_overrides={"row_number": pl.Int32, "field": pl.String}))
         run.manifest(f, sha256_bytes(data), "package_manifest", n_lines, n_lines - len(rejected), len(rejected),
-                     "error" if file_problem else "loaded", file_problem)
+                     "error" if file_problem else "loaded", file_problem, encoding)
     for rel, sha in record_sha.items():
         if rel not in entries:
             entries[rel] = {"src_file": rel, "manifest_file": None, "listed_sha256": None, "actual_sha256": sha,

@@ -2,7 +2,10 @@
 
 ``read_manifest`` turns the manifest's bytes into entries and located problems; the loader joins
 the entries with the files present (``package_entries``). Paths are relative to the manifest's
-folder and are resolved to paths relative to the export root.
+folder and are resolved to paths relative to the export root. The bytes are decoded as the
+tabular CSV files are (``readers.decode_csv_bytes``: BOM, UTF-16 with or without BOM, UTF-8,
+Windows-1258 weighed against a legacy 8-bit encoding); ``decode_manifest`` also returns the
+encoding chosen and the notes (code, Vietnamese message) the loader reports as warnings.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from hocba_audit.readers import decode_csv_bytes
 
 HEADER = ("file", "sha256", "size_bytes")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -34,13 +39,12 @@ class ManifestProblem:
     raw: list[str]
 
 
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "utf-16"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("cp1258", errors="replace")
+def decode_manifest(data: bytes, manifest_rel: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """(text, encoding label, notes) of a manifest's bytes, as ``readers.decode_csv_bytes`` decides
+    for any CSV file: UTF-16 is taken only with a BOM or its NUL bytes (decoding as UTF-16
+    succeeds on almost any even number of bytes, so trying it blindly read a Windows-1258
+    manifest as garbage), Windows-1258 text is composed to NFC, a guess is labelled ``...?``."""
+    return decode_csv_bytes(data, manifest_rel)
 
 
 def resolve(manifest_rel: str, listed: str) -> str | None:
@@ -61,11 +65,15 @@ def resolve(manifest_rel: str, listed: str) -> str | None:
     return "/".join(parts) or None
 
 
-def read_manifest(data: bytes, manifest_rel: str) -> tuple[list[ManifestEntry], list[ManifestProblem], int,
-                                                          str | None]:
+def read_manifest(data: bytes | str, manifest_rel: str) -> tuple[list[ManifestEntry], list[ManifestProblem], int,
+                                                                str | None]:
     """(entries, problems per line, data lines read, problem of the whole file) of one manifest;
-    never raises on bad content. A bad header rejects every line with the file's problem."""
-    text = _decode(data)
+    never raises on bad content. A bad header rejects every line with the file's problem.
+
+    ``data`` is the file's bytes, or its text from :func:`decode_manifest` (whose encoding notes
+    the caller then reports). A line whose file name holds bytes invalid in the encoding read
+    (shown as U+FFFD) is rejected: that name cannot be matched with a file of the export."""
+    text = decode_manifest(data, manifest_rel)[0] if isinstance(data, bytes) else data
     rows = list(csv.reader(io.StringIO(text, newline="")))
     where = f"Tệp kê khai gói đồng bộ '{manifest_rel}'"
     numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
@@ -89,6 +97,12 @@ def read_manifest(data: bytes, manifest_rel: str) -> tuple[list[ManifestEntry], 
             continue
         if not file:
             problems.append(ManifestProblem(n, "manifest_no_file", f"{at}: thiếu tên tệp.", r))
+            continue
+        if "\ufffd" in file:
+            problems.append(ManifestProblem(
+                n, "manifest_bad_bytes",
+                f"{at}: tên tệp '{file}' có byte không đọc được theo bảng mã của tệp kê khai (hiện thành "
+                "'\ufffd'), nên không đối chiếu được với tệp nào; hãy xuất lại tệp kê khai ở UTF-8.", r))
             continue
         path = resolve(manifest_rel, file)
         if path is None:
