@@ -400,6 +400,97 @@ def test_charts_render_with_tooltips_in_a_browser_without_network(html_out, tmp_
     assert "Tỉ lệ có dữ liệu" in tips and "Có chữ ký hợp lệ3Số học sinh4Tỉ lệ75,0 %" in tips, tips
 
 
+# ---- deadlines and evidence from the run's settings (run_settings) ---------------------------
+
+def record_settings_of(path: Path, run_id: str = "r1", **overrides: str) -> Path:
+    """Record the project's settings with ``overrides`` for ``run_id``, as ``run_rules`` does."""
+    from hocba_audit.runner import record_settings
+    from hocba_audit.settings import declared_settings, resolve_settings, setting_statements
+
+    declared = declared_settings()
+    values = resolve_settings(declared, overrides)
+    con = duckdb.connect(str(path))
+    try:
+        for stmt in setting_statements(values, declared):
+            con.execute(stmt)
+        record_settings(con, run_id, values, declared)
+    finally:
+        con.close()
+    return path
+
+
+def test_report_counts_to_the_run_deadlines_and_lists_changed_settings(db, tmp_path):
+    from hocba_audit.report_school import settings_markdown
+
+    copy = record_settings_of(shutil.copy(db, tmp_path / "late.duckdb"), signing_deadline="2026-06-30",
+                              cert_review_deadline="2026-04-30", cert_expiry_warning_days="0",
+                              deputy_may_sign_ht="false")
+    r = report_of(copy, as_of=AS_OF)
+    assert (r.deadline, r.signing.deadline) == (dt.date(2026, 4, 30), dt.date(2026, 6, 30))
+    assert r.signing.days_left == 60 and "còn 60 ngày" in r.signing.markdown()
+    parts = {p[0]: p for p in r.verdict_counts()}
+    assert parts["Ký số học bạ"][1] == "30/06/2026 (còn 60 ngày)"
+    assert parts["Chất lượng dữ liệu"][1] == "30/04/2026 (quá hạn 1 ngày)"
+    # GV02 expires 01/07/2026: one day after the deadline, outside a 0-day warning window
+    assert r.signing.cert_counts["expiring_soon"] == 0 and r.signing.soon_days == 0
+    e = r.evidence
+    assert e["parameters"]["signing_deadline"] == "30/06/2026"
+    assert e["settings_changed"] == {"cert_expiry_warning_days": "0", "cert_review_deadline": "2026-04-30",
+                                     "deputy_may_sign_ht": "false", "signing_deadline": "2026-06-30"}
+    md = settings_markdown(e)
+    assert md.startswith("**Thiết lập khác mặc định:**") and "- `deputy_may_sign_ht` = `false` (mặc định: `true`)" in md
+    assert "deputy_may_sign_ht = false (mặc định: true)" in e["settings_vi"]
+    # an explicit argument still wins
+    fixed = report_of(copy, as_of=AS_OF, signing_deadline="2026-06-15", deadline="2026-03-31", expiring_soon_days=60)
+    assert (fixed.signing.days_left, fixed.days_left, fixed.signing.cert_counts["expiring_soon"]) == (45, -31, 1)
+    # all defaults: said so
+    default = report_of(record_settings_of(shutil.copy(db, tmp_path / "default.duckdb")), as_of=AS_OF)
+    assert default.signing.days_left == 45 and default.evidence["settings_changed"] == {}
+    assert settings_markdown(default.evidence).startswith("**Thiết lập khác mặc định:** Không có: cả ")
+
+
+def test_report_of_a_database_without_run_settings_uses_the_default_deadlines(db, tmp_path):
+    from hocba_audit.report_school import DEFAULT_SIGNING_DEADLINE, run_settings
+
+    copy = shutil.copy(db, tmp_path / "old.duckdb")
+    con = duckdb.connect(str(copy))
+    con.execute("DROP TABLE IF EXISTS run_settings")
+    assert run_settings(con, "r1") == {}
+    con.close()
+    r = report_of(copy, as_of=AS_OF)
+    assert r.signing.deadline.isoformat() == DEFAULT_SIGNING_DEADLINE and r.signing.days_left == 45
+    assert r.evidence["settings_changed"] == {} and r.evidence["settings_vi"].startswith("Không rõ")
+
+
+def test_city_overview_counts_to_the_run_deadlines(db, tmp_path):
+    import openpyxl
+
+    from hocba_audit.city import city_deadlines, school_readiness, write_city_xlsx
+    from hocba_audit.report_school import open_db
+
+    copy = record_settings_of(shutil.copy(db, tmp_path / "city.duckdb"), signing_deadline="2026-07-15",
+                              cert_review_deadline="2026-04-30")
+    con = open_db(copy)
+    try:
+        assert city_deadlines(con, "r1") == (dt.date(2026, 4, 30), dt.date(2026, 7, 15))
+        assert city_deadlines(con, "r1", "", "2026-06-15")[1] == dt.date(2026, 6, 15)
+        # GV02's certificate expires 01/07/2026: before the run's signing deadline, a blocker
+        (r,) = school_readiness(con, "r1", as_of=dt.date(2026, 5, 1))
+        assert r["certs_vi"] == "1/4" and r["certs_expiring_soon"] == 0
+        (early,) = school_readiness(con, "r1", as_of=dt.date(2026, 5, 1), signing_deadline="2026-06-15")
+        assert early["certs_vi"] == "2/4" and early["certs_expiring_soon"] == 1
+        path = write_city_xlsx(con, tmp_path / "city.xlsx", run_id="r1", as_of="2026-05-01")
+    finally:
+        con.close()
+    wb = openpyxl.load_workbook(path)
+    assert "Nguy cơ trễ hạn 15-07" in wb.sheetnames and "Nguy cơ trễ hạn 30-04" in wb.sheetnames
+    july = [list(x) for x in wb["Nguy cơ trễ hạn 15-07"].iter_rows(values_only=True)]
+    assert july[1][-1] == "15/07/2026: còn 75 ngày"
+    settings = [list(x) for x in wb["Thiết lập"].iter_rows(values_only=True)]
+    assert settings[0] == ["Thiết lập", "Giá trị của lần kiểm tra", "Mặc định"]
+    assert ["signing_deadline", "2026-07-15", "2026-06-15"] in settings
+
+
 # ---- city overview and PDF partials --------------------------------------------------------
 
 def test_city_ranks_signing_and_certificates_with_risk_per_deadline(db, tmp_path):
@@ -433,11 +524,9 @@ def test_city_ranks_signing_and_certificates_with_risk_per_deadline(db, tmp_path
 
 
 def test_pdf_partials_render_the_signing_section(db, tmp_path):
-    import jinja2
+    from hocba_audit.pdf import _template
 
-    from hocba_audit.pdf import TEMPLATES
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env = _template().environment  # the PDF's own environment, with its filters and tests
     for r in (report_of(db, as_of=AS_OF), report_of(build_db(tmp_path / "none.duckdb", signed=False), as_of=AS_OF)):
         html = env.get_template("_signing.html.j2").render(r=r, svgs={})
         html += env.get_template("_verdict_parts.html.j2").render(r=r)

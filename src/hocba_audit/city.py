@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 
 from hocba_audit.report_school import (
-    DEFAULT_SIGNING_DEADLINE, EXPIRING_SOON_DAYS, VERDICT_VI, CatalogueInfo, Table, build_signing_summary,
-    days_left_text, decide_verdict, latest_run, load_catalogue_info, parse_date, percent, signing_rule_codes,
-    vn_date, worst_verdict,
+    SETTINGS_CHANGED_VI, VERDICT_VI, CatalogueInfo, Table, build_signing_summary, days_left_text,
+    decide_verdict, latest_run, load_catalogue_info, parse_date, percent, report_deadlines, settings_evidence,
+    signing_rule_codes, vn_date, worst_verdict,
 )
 
 _VERDICT_ORDER = {"not_ready": 0, "needs_work": 1, "ready": 2}
@@ -29,8 +29,8 @@ RISK_WINDOW_DAYS = 30
 
 
 def school_readiness(con: duckdb.DuckDBPyConnection, run_id: str = "", *, catalogue_path: str = "",
-                     signing_deadline: str | dt.date = DEFAULT_SIGNING_DEADLINE, as_of: dt.date | None = None,
-                     expiring_soon_days: int = EXPIRING_SOON_DAYS) -> list[dict[str, Any]]:
+                     signing_deadline: str | dt.date | None = None, as_of: dt.date | None = None,
+                     expiring_soon_days: int | None = None) -> list[dict[str, Any]]:
     """One row per school: level, commune, pupils, lỗi/cảnh báo records and rules of the data
     (signature rules apart), signing coverage, certificate readiness, and the verdicts:
     ``data_verdict`` (31/03), ``cert_verdict`` (certificates valid through the signing deadline,
@@ -39,11 +39,13 @@ def school_readiness(con: duckdb.DuckDBPyConnection, run_id: str = "", *, catalo
     pupils, then signing coverage, then cảnh báo).
 
     ``catalogue_path``: the run's catalogue summary (tells the signature rules apart); empty
-    means signature rules are recognised by their findings' tables only."""
+    means signature rules are recognised by their findings' tables only. ``signing_deadline``
+    and ``expiring_soon_days``: None (or empty) means the run's settings, as in the school
+    report (``report_school.report_deadlines``)."""
     run_id = run_id or latest_run(con)
     info = (load_catalogue_info(catalogue_path) if catalogue_path
             else CatalogueInfo({}, "", ""))
-    deadline = parse_date(signing_deadline)
+    _, deadline, expiring_soon_days = report_deadlines(con, run_id, None, signing_deadline, expiring_soon_days)
     day = as_of or run_date(con, run_id)
     results: dict[str, list[tuple]] = {}
     for r in con.execute("SELECT school_id, rule_code, severity, checked, failing, rate, outcome, error "
@@ -97,6 +99,25 @@ def school_readiness(con: duckdb.DuckDBPyConnection, run_id: str = "", *, catalo
     for i, r in enumerate(out, 1):
         r["rank"] = i
     return out
+
+
+def city_deadlines(con: duckdb.DuckDBPyConnection, run_id: str = "", deadline_1: str | dt.date | None = None,
+                   deadline_2: str | dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The overview's two deadlines: data and certificates (the run's ``cert_review_deadline``)
+    and signing (the run's ``signing_deadline``). A given date wins; None or empty means the
+    run's setting, else the defaults of ``report_school``."""
+    d1, d2, _ = report_deadlines(con, run_id or latest_run(con), deadline_1, deadline_2)
+    return d1, d2
+
+
+def settings_table(con: duckdb.DuckDBPyConnection, run_id: str = "") -> tuple[str, Table]:
+    """The run's settings that differ from their defaults: a Vietnamese sentence (as in the
+    school report's evidence) and a table (setting, value, default; empty when none differ)."""
+    e = settings_evidence(con, run_id or latest_run(con))
+    changed, defaults = e["settings_changed"], e["settings_defaults"]
+    return (f"{SETTINGS_CHANGED_VI}: {e['settings_vi']}" if not changed else f"{SETTINGS_CHANGED_VI}:",
+            Table(("Thiết lập", "Giá trị của lần kiểm tra", "Mặc định"),
+                  tuple((n, v, defaults[n]) for n, v in changed.items())))
 
 
 def at_risk(schools: list[dict], deadline: str | dt.date, as_of: dt.date,
@@ -158,15 +179,20 @@ def readiness_table(schools: list[dict]) -> Table:
 
 
 def write_city_xlsx(con: duckdb.DuckDBPyConnection, path: str | Path, *, run_id: str = "",
-                    deadlines: tuple[str, ...] = ("2026-03-31", "2026-06-15"), as_of: str = "",
+                    deadlines: tuple[str | None, ...] = ("", ""), as_of: str = "",
                     catalogue_path: str = "") -> Path:
-    """The city summary workbook: ranking, by rule, and one at-risk sheet per deadline."""
+    """The city summary workbook: ranking, by rule, one at-risk sheet per deadline, and the
+    settings of the run that differ from their defaults.
+
+    ``deadlines``: (data and certificates, signing); an empty one means the run's setting
+    (``city_deadlines``)."""
     import xlsxwriter
 
     from hocba_audit.fixlist import neutralise
 
     run_id = run_id or latest_run(con)
     day = parse_date(as_of or None, run_date(con, run_id))
+    deadlines = city_deadlines(con, run_id, *deadlines)
     schools = school_readiness(con, run_id, catalogue_path=catalogue_path, signing_deadline=deadlines[-1],
                                as_of=day)
     sheets: list[tuple[str, tuple[str, ...], list[tuple]]] = [
@@ -179,6 +205,8 @@ def write_city_xlsx(con: duckdb.DuckDBPyConnection, path: str | Path, *, run_id:
         table = risk_table(at_risk(schools, d, day, key=key), key)
         sheets.append((f"Nguy cơ trễ hạn {parse_date(d).strftime('%d-%m')}", table.columns,
                        [(*row[:-1], f"{vn_date(parse_date(d))}: {row[-1]}") for row in table.rows]))
+    note, changed = settings_table(con, run_id)
+    sheets.append(("Thiết lập", changed.columns, list(changed.rows) or [(note, "", "")]))
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,

@@ -451,7 +451,8 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
-#: Tables the loader itself writes about a run (not school data).
+#: Tables the loader and the rule engine write about a run (not school data). ``run_settings``:
+#: the effective value of every audit setting of the run (``runner.run_rules``), as text.
 RUN_TABLES: dict[str, str] = {
     "runs": """
         run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, tool_version VARCHAR,
@@ -478,6 +479,8 @@ RUN_TABLES: dict[str, str] = {
     "rule_results": """
         run_id VARCHAR, school_id VARCHAR, rule_code VARCHAR, severity VARCHAR,
         checked BIGINT, failing BIGINT, rate DOUBLE, outcome VARCHAR, error VARCHAR""",
+    "run_settings": """
+        run_id VARCHAR, name VARCHAR, value VARCHAR, default_value VARCHAR, is_default BOOLEAN""",
 }
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -39,12 +39,23 @@ OUTCOME_VI = {
 }
 #: Shown where signing figures go when the export has no signed học bạ file at all.
 NO_SIGNATURE_DATA = "Chưa có dữ liệu chữ ký"
+#: Data standardised and certificates ready by: the first deadline of the year. The report
+#: counts to the run's ``cert_review_deadline`` setting; this is the fallback for a database
+#: without recorded settings (``run_settings``).
 DEFAULT_DEADLINE = "2026-03-31"
-#: Records signed by (GVCN, HT, school seal): the second deadline of the year.
+#: Records signed by (GVCN, HT, school seal): the second deadline of the year (fallback of the
+#: run's ``signing_deadline`` setting).
 DEFAULT_SIGNING_DEADLINE = "2026-06-15"
 #: A certificate valid through the signing deadline but expiring within this many days after
-#: it is listed as expiring soon (a warning, not a blocker).
+#: it is listed as expiring soon (a warning, not a blocker); fallback of the run's
+#: ``cert_expiry_warning_days`` setting.
 EXPIRING_SOON_DAYS = 60
+#: The settings the report's deadlines come from, and their fallbacks.
+DEADLINE_SETTINGS = {"deadline": ("cert_review_deadline", DEFAULT_DEADLINE),
+                     "signing_deadline": ("signing_deadline", DEFAULT_SIGNING_DEADLINE),
+                     "expiring_soon_days": ("cert_expiry_warning_days", EXPIRING_SOON_DAYS)}
+#: Evidence label of the settings a run changed (``--setting name=value``).
+SETTINGS_CHANGED_VI = "Thiết lập khác mặc định"
 #: The tables the signed-file loader fills (model source 'signed_files'); a rule reading one of
 #: them, or a finding on one of them, belongs to the signing section.
 SIGNING_TABLES = ("signed_records", "record_signatures", "signed_values", "certificate_files",
@@ -386,20 +397,123 @@ def open_db(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+def _run_settings_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
+    """(name, value, default_value, is_default) of the run's recorded settings, by name; [] for
+    a database without the ``run_settings`` table (written before settings were recorded)."""
+    # checked first: on a missing table DuckDB's replacement scan would pick up a Python object
+    # of that name (this module's run_settings function) instead of failing
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'run_settings' "
+                       "AND database_name = current_database() AND schema_name = current_schema()"
+                       ).fetchall()[0][0]:
+        return []
+    return con.execute("SELECT name, value, default_value, is_default FROM run_settings "
+                       "WHERE run_id = ? ORDER BY name", [run_id]).fetchall()
+
+
+def run_settings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str | None]:
+    """The run's effective rule settings, name -> value as text exactly as the rules read it
+    (``runner.record_settings``: ``true``, ``45``, ``2026-06-30``; None for a NULL setting).
+
+    ``{}`` for a run without recorded settings or a database without the ``run_settings`` table.
+    """
+    return {r[0]: r[1] for r in _run_settings_rows(con, run_id)}
+
+
+def changed_settings(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, str | None, str | None]]:
+    """(name, value, default) of every setting the run changed from its declared default."""
+    return [(r[0], r[1], r[2]) for r in _run_settings_rows(con, run_id) if not r[3]]
+
+
+def settings_evidence(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """The evidence entries about the run's settings (see ``build_school_report``):
+    ``settings`` (all, name -> value), ``settings_changed`` (name -> value, those that differ
+    from their default), ``settings_defaults`` (name -> default of those) and ``settings_vi``
+    (one plain Vietnamese line for the ``SETTINGS_CHANGED_VI`` row)."""
+    rows = _run_settings_rows(con, run_id)
+    changed = [r for r in rows if not r[3]]
+    if not rows:
+        text = ("Không rõ: cơ sở dữ liệu kiểm tra không ghi thiết lập của lần chạy "
+                "(được tạo trước khi có bảng run_settings).")
+    elif not changed:
+        text = f"Không có: cả {len(rows)} thiết lập đều theo mặc định (audits/settings/)."
+    else:
+        text = "; ".join(f"{n} = {_setting_text(v)} (mặc định: {_setting_text(d)})" for n, v, d, _ in changed)
+    return {"settings": {r[0]: r[1] for r in rows},
+            "settings_changed": {r[0]: _setting_text(r[1]) for r in changed},
+            "settings_defaults": {r[0]: _setting_text(r[2]) for r in changed},
+            "settings_vi": text}
+
+
+def _setting_text(value: str | None) -> str:
+    return "(trống)" if value is None or value == "" else value
+
+
+def settings_markdown(evidence: dict[str, Any]) -> str:
+    """The ``SETTINGS_CHANGED_VI`` part of an evidence section, as Markdown."""
+    changed = evidence.get("settings_changed") or {}
+    if not changed:
+        return f"**{SETTINGS_CHANGED_VI}:** {evidence.get('settings_vi', '')}"
+    defaults = evidence.get("settings_defaults") or {}
+    return f"**{SETTINGS_CHANGED_VI}:**\n\n" + "\n".join(
+        f"- `{n}` = `{v}` (mặc định: `{defaults.get(n, '')}`)" for n, v in changed.items())
+
+
+def report_deadlines(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    deadline: str | dt.date | None = None,
+    signing_deadline: str | dt.date | None = None,
+    expiring_soon_days: int | str | None = None,
+) -> tuple[dt.date, dt.date, int]:
+    """(deadline, signing deadline, expiry-warning days) a report of ``run_id`` counts with.
+
+    An argument given (not None, not empty) wins; else the run's setting
+    (``cert_review_deadline``, ``signing_deadline``, ``cert_expiry_warning_days`` in
+    ``run_settings``); else ``DEFAULT_DEADLINE``, ``DEFAULT_SIGNING_DEADLINE``,
+    ``EXPIRING_SOON_DAYS``.
+
+    Raises:
+        HocbaAuditError: a date or number (given or recorded) is malformed.
+    """
+    settings: dict[str, str | None] | None = None
+    out: list[Any] = []
+    for arg, value in (("deadline", deadline), ("signing_deadline", signing_deadline),
+                       ("expiring_soon_days", expiring_soon_days)):
+        name, fallback = DEADLINE_SETTINGS[arg]
+        source = arg
+        if value is None or value == "":
+            if settings is None:
+                settings = run_settings(con, run_id)
+            value, source = settings.get(name), f"setting '{name}' of run '{run_id}'"
+            if value is None or value == "":
+                value, source = fallback, arg
+        if arg == "expiring_soon_days":
+            try:
+                out.append(int(value))
+            except (TypeError, ValueError):
+                raise HocbaAuditError(f"The {source} is '{value}', not a number of days.") from None
+        else:
+            try:
+                out.append(parse_date(value))
+            except HocbaAuditError as e:
+                raise HocbaAuditError(f"The {source}: {e}") from None
+    return out[0], out[1], out[2]
+
+
 def build_school_report(
     con: duckdb.DuckDBPyConnection,
     school_id: str = "",
     run_id: str = "",
     catalogue: CatalogueInfo | None = None,
     *,
-    deadline: str | dt.date = DEFAULT_DEADLINE,
+    deadline: str | dt.date | None = None,
     as_of: str | dt.date | None = None,
     top_rules: int = 10,
     samples_per_rule: int = 5,
     rejected_limit: int = 50,
     parameters: dict[str, Any] | None = None,
-    signing_deadline: str | dt.date = DEFAULT_SIGNING_DEADLINE,
-    expiring_soon_days: int = EXPIRING_SOON_DAYS,
+    signing_deadline: str | dt.date | None = None,
+    expiring_soon_days: int | None = None,
 ) -> SchoolReport:
     """Read one school's report from an open audit database.
 
@@ -408,14 +522,22 @@ def build_school_report(
         school_id: the school; empty means the first school by id.
         run_id: the run; empty means the latest run.
         catalogue: rule titles and fix steps; None loads the catalogue (slow).
-        deadline: the deadline the days-left figure counts to (data quality, certificates).
-        signing_deadline: the deadline records must be signed by (signing verdict).
+        deadline: the deadline the days-left figure counts to (data quality, certificates);
+            None or empty means the run's ``cert_review_deadline`` setting (else
+            ``DEFAULT_DEADLINE``).
+        signing_deadline: the deadline records must be signed by (signing verdict); None or
+            empty means the run's ``signing_deadline`` setting (else
+            ``DEFAULT_SIGNING_DEADLINE``), the one the signing rules used.
         expiring_soon_days: certificates expiring within this many days after the signing
-            deadline are listed as expiring soon.
+            deadline are listed as expiring soon; None means the run's
+            ``cert_expiry_warning_days`` (else ``EXPIRING_SOON_DAYS``).
         as_of: the date days are counted from; None means the run's date (else today).
         top_rules: how many failing rules get a section with fix steps.
         samples_per_rule: how many findings each such section lists.
         parameters: shown on the evidence page as given.
+
+    The evidence holds the run's settings (``settings_evidence``): the report says which
+    settings differ from their defaults (``SETTINGS_CHANGED_VI``) or that none do.
 
     Raises:
         HocbaAuditError: the school is not in the database, or a date is malformed.
@@ -433,6 +555,8 @@ def build_school_report(
                       "FROM runs WHERE run_id = ?", [run_id]).fetchall()
     run = run[0] if run else (None, None, "", "", "")
     as_of_date = parse_date(as_of, run[0].date() if run[0] else None)
+    deadline, signing_deadline, expiring_soon_days = report_deadlines(
+        con, run_id, deadline, signing_deadline, expiring_soon_days)
     args = [run_id, school_id]
     counts = {t: con.execute(f'SELECT count(*) FROM "{t}" WHERE school_id = ?', [school_id]).fetchall()[0][0]
               for t in ("pupils", "classes", "teachers")}
@@ -442,7 +566,7 @@ def build_school_report(
     results = con.execute(
         "SELECT rule_code, severity, checked, failing, rate, outcome, error FROM rule_results "
         "WHERE run_id = ? AND school_id = ?", args).fetchall()
-    signing = build_signing_summary(con, school_id, run_id, catalogue, results, parse_date(signing_deadline),
+    signing = build_signing_summary(con, school_id, run_id, catalogue, results, signing_deadline,
                                     as_of_date, expiring_soon_days)
     sig_codes = signing_rule_codes(con, run_id, school_id, catalogue)
     all_results = results
@@ -460,7 +584,7 @@ def build_school_report(
     return SchoolReport(
         run_id=run_id, school_id=school_id, school_name=info[0] or "(chưa có tên)", level=level,
         commune=info[2] or "", school_years=years, counts=counts, as_of=as_of_date,
-        deadline=parse_date(deadline), errors=errors, warnings=warnings, rules_failed=rules_failed,
+        deadline=deadline, errors=errors, warnings=warnings, rules_failed=rules_failed,
         rules_errored=rules_errored, load_errors=load_errors,
         verdict=worst_verdict(data_verdict, signing.verdict,
                               "not_ready" if signing.cert_counts["blockers"] else "ready"),
@@ -480,9 +604,10 @@ def build_school_report(
             "tool_version": run[2] or "", "run_started": run[0], "run_finished": run[1],
             "exports_dir": run[3] or "", "run_parameters": run[4] or "",
             "catalogue_version": catalogue.version, "catalogue_digest": catalogue.digest,
-            "parameters": dict(parameters or {}) | {"deadline": vn_date(parse_date(deadline)),
-                                                    "signing_deadline": vn_date(parse_date(signing_deadline)),
+            "parameters": dict(parameters or {}) | {"deadline": vn_date(deadline),
+                                                    "signing_deadline": vn_date(signing_deadline),
                                                     "as_of": vn_date(as_of_date)},
+            **settings_evidence(con, run_id),
         },
     )
 
@@ -707,7 +832,7 @@ def show_certificates(report: SchoolReport) -> None:
         f"**{k['ready']} / {k['needed']}** chứng thư số cần dùng đã sẵn sàng (có tệp, tin cậy, dùng để ký được, "
         f"còn hiệu lực đến hạn ký {vn_date(s.deadline)}). Thiếu tệp: **{k['missing']}**; không tin cậy: "
         f"**{k['untrusted']}**; hết hạn trước hạn ký: **{k['expires_before']}**; sắp hết hạn (trong "
-        f"{EXPIRING_SOON_DAYS} ngày sau hạn ký): **{k['expiring_soon']}**; định danh bằng CMND 9 số: "
+        f"{s.soon_days} ngày sau hạn ký): **{k['expiring_soon']}**; định danh bằng CMND 9 số: "
         f"**{k['cmnd_only']}**.\n\n{reg}")
     show(s.certificates, "Không xác định được giáo viên chủ nhiệm, hiệu trưởng của năm học.")
 
@@ -751,7 +876,7 @@ def show_evidence(report: SchoolReport) -> None:
         f"**Phiên bản công cụ:** {e['tool_version']}  \n"
         f"**Danh mục quy tắc:** phiên bản {e['catalogue_version']}, mã băm `{e['catalogue_digest'][:16]}`  \n"
         f"**Lần chạy:** {report.run_id}, bắt đầu {e['run_started']}, kết thúc {e['run_finished']}  \n"
-        f"**Tham số:**\n\n{params}")
+        f"**Tham số:**\n\n{params}\n\n{settings_markdown(e)}")
     show(report.manifest, "Không có tệp nào trong bảng kê.")
 
 
@@ -811,6 +936,8 @@ class SigningSummary(_DeadlineVerdict):
     warnings: int
     verdict: str
     reasons: tuple[str, ...]
+    #: certificates expiring within this many days after ``deadline`` are expiring soon
+    soon_days: int = EXPIRING_SOON_DAYS
 
 
     @property
@@ -1134,7 +1261,7 @@ def build_signing_summary(con, school_id: str, run_id: str, catalogue: Catalogue
         without_record=enrolled - with_record, records_without_pupil=orphans, coverage=coverage,
         status_counts=status_table, slot_table=slot_table, problems=problem_table,
         certificates=_cert_table(certs), cert_counts=counts, package=package, rules=rules,
-        errors=errors, warnings=warnings, verdict=verdict, reasons=tuple(reasons + soft))
+        errors=errors, warnings=warnings, verdict=verdict, reasons=tuple(reasons + soft), soon_days=soon_days)
 
 
 def signing_rule_codes(con, run_id: str, school_id: str, catalogue: CatalogueInfo) -> set[str]:

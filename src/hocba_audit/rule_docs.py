@@ -129,6 +129,12 @@ def settings_markdown(settings: Mapping[str, Setting]) -> str:
         "`hocba_audit.settings.load_settings(overrides=...)`. An unknown name or a value of the",
         "wrong type is an error; a name declared in two files is an error naming both.",
         "",
+        "Each run records the value of every setting in the audit database, table `run_settings`",
+        "(`run_id`, `name`, `value` as the rules read it, `default_value`, `is_default`;",
+        "[data model](data-model.md)). The reports count days to the run's `cert_review_deadline` and",
+        "`signing_deadline` (expiry warnings: `cert_expiry_warning_days`) and list the settings that",
+        "differ from their defaults in their evidence (\"Thiết lập khác mặc định\").",
+        "",
         "| Setting | Type | Default | Meaning | Domain reference | Declared in |",
         "| --- | --- | --- | --- | --- | --- |",
     ]

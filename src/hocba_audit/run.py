@@ -179,7 +179,12 @@ def load_all(db_path: Path, exports_dir: Path, run_id: str, profile: str | None 
 def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs: int = 2,
               notebooks: bool = True, progress=None, report_progress=None,
               settings: dict[str, str] | None = None, trust_dir: Path | None = None) -> RunSummary:
-    """Load, audit and report; returns what was done and where it went."""
+    """Load, audit and report; returns what was done and where it went.
+
+    ``settings`` (``--setting name=value``) apply to the loader's trust policy and to the rules;
+    ``run_rules`` records the effective value of every setting in ``run_settings``, and the
+    reports count days to the run's deadline settings and list the settings that differ from
+    their defaults."""
     from hocba_audit.catalogue import load_catalogue
     from hocba_audit.runner import run_rules
 
@@ -216,8 +221,10 @@ def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs
         from hocba_audit.report_render import render_city_reports, render_school_reports
 
         t0 = time.perf_counter()
+        # deadline None / deadlines "": the reports count to the run's settings (run_settings,
+        # written by run_rules), the deadlines the rules used
         outcomes = render_school_reports(db_path, run_dir, schools, jobs, run_id=run_id, catalogue=catalogue,
-                                         progress=report_progress)
+                                         progress=report_progress, deadline=None)
         for o in outcomes:
             if o.status == "error":
                 summary.notebook_errors.append(f"{o.school_id}: {o.error}")
@@ -226,7 +233,7 @@ def run_audit(exports_dir: Path, out_dir: Path, profile: str | None = None, jobs
         summary.seconds["school reports"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         try:
-            render_city_reports(db_path, run_dir, run_id=run_id)
+            render_city_reports(db_path, run_dir, run_id=run_id, deadlines=("", ""))
             summary.city = run_dir / "city"
         except ReportError as exc:
             summary.notebook_errors.append(f"city: {exc}")

@@ -1,4 +1,5 @@
-"""Run catalogue rules on a DuckDB connection, appending to ``findings`` and ``rule_results``.
+"""Run catalogue rules on a DuckDB connection, appending to ``findings`` and ``rule_results``
+(and recording the run's effective settings in ``run_settings``).
 
 Each rule runs once for all schools in scope, set-based: its failing rows go to a temporary
 table, messages are rendered in SQL, and per-school counts are joined with the rule's
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
@@ -23,7 +25,7 @@ import duckdb
 from hocba_audit.catalogue import Catalogue, SqlCheck
 from hocba_audit.errors import HocbaAuditError
 from hocba_audit.macros import MacroFile, apply_macros, load_macro_files, uses_macros
-from hocba_audit.model import create_schema
+from hocba_audit.model import RUN_TABLES, create_schema
 from hocba_audit.reference_tables import (
     REFERENCE_TABLES,
     create_reference_tables,
@@ -180,7 +182,9 @@ def run_rules(
 
     Call it outside an open transaction: each rule is written in its own transaction, so a
     rule that fails leaves nothing half-written. First ``prepare_connection`` creates the
-    reference tables, sets the settings as DuckDB variables and runs the macros.
+    reference tables, sets the settings as DuckDB variables and runs the macros; then
+    ``record_settings`` writes every setting's value for ``run_id`` to ``run_settings`` (what
+    the reports count their deadlines from and list in their evidence).
 
     Args:
         con: a writable connection holding the canonical schema and the loaded data.
@@ -212,7 +216,8 @@ def run_rules(
         declared, macros = catalogue.settings, catalogue.macros
     else:
         declared, macros = declared_settings(), load_macro_files()
-    _prepare(con, macros, declared, settings, rules)
+    values = _prepare(con, macros, declared, settings, rules)
+    record_settings(con, run_id, values, declared)
     results: list[RuleResult] = []
     state: dict[str, Any] = {}
     try:
@@ -222,6 +227,58 @@ def run_rules(
         for name in (_FAILING, _SCOPE):
             con.execute(f"DROP TABLE IF EXISTS temp.{name}").fetchall()
     return results
+
+
+def record_settings(
+    con: duckdb.DuckDBPyConnection, run_id: str, values: Mapping[str, Value],
+    declared: Mapping[str, Setting],
+) -> None:
+    """Write the run's effective settings to ``run_settings`` (replacing any rows of ``run_id``).
+
+    One row per setting of ``values``: ``value`` is the DuckDB variable as rule SQL reads it,
+    as text (``duckdb_variables()``: ``true``, ``45``, ``6.500000``, ``2026-06-30``; a NULL
+    setting is NULL), ``default_value`` the declared default written the same way,
+    ``is_default`` whether the two are equal. Call it after the variables are set
+    (``prepare_connection``); ``run_rules`` does. The table is created if the database
+    predates it.
+    """
+    con.execute('CREATE TABLE IF NOT EXISTS "run_settings" ('
+                + " ".join(RUN_TABLES["run_settings"].split()) + ")").fetchall()
+    names = list(values)
+    seen = dict(con.execute("SELECT name, value FROM duckdb_variables()").fetchall())
+    rows = []
+    for name in names:
+        setting = declared.get(name)
+        value = None if values[name] is None else seen.get(name)
+        default = (_variable_text(setting.type, setting.default) if setting is not None else value)
+        rows.append((name, value, default, value == default))
+    con.begin()
+    try:
+        con.execute("DELETE FROM run_settings WHERE run_id = ?", [run_id]).fetchall()
+        if rows:
+            con.execute(
+                "INSERT INTO run_settings SELECT $1, unnest($2::VARCHAR[]), unnest($3::VARCHAR[]),"
+                " unnest($4::VARCHAR[]), unnest($5::BOOLEAN[])",
+                [run_id, *(list(c) for c in zip(*rows))],
+            ).fetchall()
+        con.commit()
+    except BaseException:
+        _rollback(con)
+        raise
+
+
+def _variable_text(type_name: str, value: Value) -> str | None:
+    """``value`` as DuckDB writes the variable ``setting_statements`` sets (the VARCHAR cast of
+    BOOLEAN, BIGINT, DECIMAL(18,6) or VARCHAR)."""
+    if value is None:
+        return None
+    if type_name == "bool":
+        return "true" if value else "false"
+    if type_name == "int":
+        return str(int(value))
+    if type_name == "decimal":
+        return format(Decimal(str(value)).quantize(Decimal("0.000001")), "f")
+    return str(value)
 
 
 def _schools(
