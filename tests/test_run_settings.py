@@ -14,6 +14,7 @@ from hocba_audit.model import RUN_TABLES, create_schema
 from hocba_audit.report_school import changed_settings, run_settings, settings_evidence
 from hocba_audit.runner import run_rules
 from hocba_audit.settings import declared_settings
+from test_rules_settings import db  # the same small school: three pupils
 
 SETTINGS = """\
 settings_version: 1
@@ -54,15 +55,6 @@ def catalogue(tmp_path: Path):
     (tmp_path / "rules" / "x.yaml").write_text(RULE, encoding="utf-8")
     return load_catalogue(tmp_path / "rules", settings_dir=tmp_path / "settings",
                           macros_dir=tmp_path / "macros")
-
-
-def db() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    create_schema(con)
-    con.execute("INSERT INTO schools (school_id, level) VALUES ('S1', 'THCS')")
-    con.execute("INSERT INTO pupils (school_id, pupil_code, full_name) VALUES "
-                "('S1', 'P1', 'An'), ('S1', 'P2', 'Bình'), ('S1', 'P3', 'Cường')")
-    return con
 
 
 def rows(con, run_id: str) -> dict[str, tuple]:
