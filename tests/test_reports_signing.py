@@ -553,3 +553,22 @@ def test_offline_renderer_puts_the_runtime_in_the_first_chart_only():
     assert "window.vegaEmbed=" in first["application/javascript"]
     assert "window.vegaEmbed=" not in second["application/javascript"]
     assert "vegaEmbed(view, spec" in second["application/javascript"] and "<svg" in second["image/svg+xml"]
+
+
+def test_evidence_is_worded_for_people(db, tmp_path):
+    """Run times as dd/mm/yyyy hh:mm:ss (not ISO with microseconds), manifest statuses in
+    Vietnamese, and an empty school_id/run_id parameter shown with the value it resolved to."""
+    import shutil
+
+    path = tmp_path / "audit.duckdb"
+    shutil.copy(db, path)
+    con = duckdb.connect(str(path))
+    insert(con, "manifest", run_id="r1", school_id=SCHOOL, export="x", file="DanhSach.xlsx", sheet="HS",
+           sha256="ab" * 32, rows_read=3, rows_loaded=3, rows_rejected=0, status="loaded")
+    con.close()
+    r = report_of(path, as_of=AS_OF, parameters={"school_id": "", "run_id": "", "edition": "thanh tra"})
+    e = r.evidence
+    assert e["run_started"] == "01/05/2026 08:00:00" and e["run_finished"] == "chưa kết thúc"
+    assert e["parameters"]["school_id"] == f"(trống → {SCHOOL})" and e["parameters"]["run_id"] == "(trống → r1)"
+    assert e["parameters"]["edition"] == "thanh tra"
+    assert r.manifest.column("Trạng thái") == ["Đã nạp"]

@@ -332,6 +332,11 @@ def vn_date(d: dt.date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
+def vn_datetime(t: dt.datetime | None) -> str:
+    """'29/11/2026 04:38:24' (whole seconds); '' for a run that has not finished."""
+    return t.strftime("%d/%m/%Y %H:%M:%S") if t is not None else "chưa kết thúc"
+
+
 def days_left_text(days: int) -> str:
     """'còn N ngày', 'hôm nay là hạn cuối' or 'quá hạn N ngày'.
 
@@ -601,15 +606,24 @@ def build_school_report(
         rejected_total=con.execute("SELECT count(*) FROM rejected_rows WHERE run_id = ? AND school_id = ?",
                                    args).fetchall()[0][0],
         evidence={
-            "tool_version": run[2] or "", "run_started": run[0], "run_finished": run[1],
+            "tool_version": run[2] or "", "run_started": vn_datetime(run[0]), "run_finished": vn_datetime(run[1]),
             "exports_dir": run[3] or "", "run_parameters": run[4] or "",
             "catalogue_version": catalogue.version, "catalogue_digest": catalogue.digest,
-            "parameters": dict(parameters or {}) | {"deadline": vn_date(deadline),
+            "parameters": _effective(parameters, school_id=school_id, run_id=run_id) | {"deadline": vn_date(deadline),
                                                     "signing_deadline": vn_date(signing_deadline),
                                                     "as_of": vn_date(as_of_date)},
             **settings_evidence(con, run_id),
         },
     )
+
+
+def _effective(parameters: dict[str, Any] | None, **resolved: str) -> dict[str, Any]:
+    """The parameters as given, an empty school_id/run_id shown with the value it resolved to."""
+    out = dict(parameters or {})
+    for k, v in resolved.items():
+        if k in out and out[k] in ("", None):
+            out[k] = f"(trống → {v})"
+    return out
 
 
 def _by_category(results: list[tuple], catalogue: CatalogueInfo) -> list[dict]:
@@ -731,19 +745,23 @@ def _rule_table(results: list[tuple], catalogue: CatalogueInfo) -> Table:
               for c, s, checked, failing, rate, o, _e in rows))
 
 
+#: A manifest row's status in Vietnamese (SQL expression).
+_STATUS_VI = ("CASE status WHEN 'loaded' THEN 'Đã nạp' WHEN 'error' THEN 'Lỗi tệp' WHEN 'skipped' THEN 'Bỏ qua' "
+              "WHEN 'empty' THEN 'Trống' ELSE status END")
+
+
 def _manifest(con, args) -> Table:
-    rows = con.execute("""
-        SELECT file, coalesce(sheet, ''), sha256, size_bytes, rows_read, rows_loaded, rows_rejected, status
+    rows = con.execute(f"""
+        SELECT file, coalesce(sheet, ''), sha256, size_bytes, rows_read, rows_loaded, rows_rejected,
+               {_STATUS_VI}
         FROM manifest WHERE run_id = ? AND school_id = ? ORDER BY file, sheet""", args).fetchall()
     return Table(("Tệp", "Trang tính", "SHA-256", "Kích thước (byte)", "Số dòng đọc", "Số dòng nạp",
                   "Số dòng bị loại", "Trạng thái"), tuple(rows))
 
 
 def _reconciliation(con, args) -> Table:
-    rows = con.execute("""
-        SELECT file, coalesce(sheet, ''),
-               CASE status WHEN 'loaded' THEN 'Đã nạp' WHEN 'error' THEN 'Lỗi tệp' WHEN 'skipped' THEN 'Bỏ qua'
-                           WHEN 'empty' THEN 'Trống' ELSE status END,
+    rows = con.execute(f"""
+        SELECT file, coalesce(sheet, ''), {_STATUS_VI},
                rows_read, rows_loaded, rows_rejected, coalesce(error, '')
         FROM manifest WHERE run_id = ? AND school_id = ? ORDER BY file, sheet""", args).fetchall()
     out = []
