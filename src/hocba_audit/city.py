@@ -163,6 +163,16 @@ def findings_by_rule(con: duckdb.DuckDBPyConnection, run_id: str = "", catalogue
              "title": info.rules[c].title_vi if c in info.rules else ""} for c, s, n, k in rows]
 
 
+def count_ticks(counts: Any, most: int = 8) -> list[int]:
+    """Whole-number axis ticks for bars of counts (0 up to the largest, at most ``most`` + 1
+    ticks, step 1, 2, 5, 10, 20, 50, ...): a count axis never shows 0,5 or the same label twice."""
+    top = max([int(c) for c in counts] or [0])
+    step = 1
+    while top / step > most:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1, 2, 5, 10, 20, 50, ...
+    return list(range(0, top + step if top % step else top + 1, step))
+
+
 def run_date(con: duckdb.DuckDBPyConnection, run_id: str = "") -> dt.date:
     run_id = run_id or latest_run(con)
     row = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchall()

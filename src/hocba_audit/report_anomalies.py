@@ -23,6 +23,29 @@ DISCORDANCE_SHARE = 0.2   # ... for at least this share of the class's pupils
 JUMP_POINTS = 3.0         # |ĐTB HK2 − ĐTB HK1| at least this many points
 JUMP_SHARE = 0.2          # ... for at least this share of the class's pupils
 
+def vn_number(x: float, decimals: int = 2, sign: bool = False) -> str:
+    """'8,02', '+2,6': a decimal comma, like the report tables and the charts' tooltips."""
+    return f"{x:{'+' if sign else ''}.{decimals}f}".replace(".", ",")
+
+
+def vn_share(x: float | None) -> str:
+    """'17 %' (whole percent, a space before the sign, as in Vietnamese typography)."""
+    return "" if x is None else f"{x * 100:.0f} %"
+
+
+#: The five flags, in the order the explorer lists them, with what raises each (Vietnamese).
+FLAGS: tuple[tuple[str, str], ...] = (
+    ("Dồn điểm 10", f"tỉ lệ điểm 10 của lớp ≥ {vn_share(HEAPING_MIN_SHARE)} và ≥ {HEAPING_RATIO:g} lần tỉ lệ của "
+                    "môn trong thành phố"),
+    ("Chuỗi điểm TX giống hệt nhau", f"≥ {vn_share(IDENTICAL_TX_SHARE)} học sinh của lớp có cùng một chuỗi điểm TX"),
+    ("Điểm trung bình lớp bất thường", f"điểm trung bình của lớp lệch ≥ {vn_number(OUTLIER_Z, 1)} độ lệch chuẩn so với các "
+                                       "lớp cùng môn trong thành phố"),
+    ("Điểm GK và CK chênh lệch lớn", f"≥ {vn_share(DISCORDANCE_SHARE)} học sinh chênh ≥ {DISCORDANCE_POINTS:g} điểm "
+                                     "giữa điểm giữa kì và cuối kì"),
+    ("Điểm trung bình thay đổi đột ngột giữa hai học kì", f"≥ {vn_share(JUMP_SHARE)} học sinh có điểm trung bình "
+                                                          f"học kì II khác học kì I ≥ {JUMP_POINTS:g} điểm"),
+)
+
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, args: list | None = None) -> list[dict[str, Any]]:
     cur = con.execute(sql, args or [])
@@ -103,13 +126,13 @@ def anomaly_flags(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                    semester=s["semester"], teacher_code=s["teacher_code"])
         if s["share_10"] >= HEAPING_MIN_SHARE and s["share_10"] >= HEAPING_RATIO * (s["city_share_10"] or 0):
             flags.append(key | {"flag": "Dồn điểm 10", "value": s["share_10"], "city": s["city_share_10"],
-                                "detail": f"{s['share_10']:.0%} điểm 10 (thành phố {s['city_share_10']:.0%})"})
+                                "detail": f"{vn_share(s['share_10'])} điểm 10 (thành phố {vn_share(s['city_share_10'])})"})
         sd = s["sd_of_means"]
         if sd and abs(s["mean"] - s["mean_of_means"]) / sd >= OUTLIER_Z:
             z = (s["mean"] - s["mean_of_means"]) / sd
             flags.append(key | {"flag": "Điểm trung bình lớp bất thường", "value": s["mean"],
                                 "city": s["mean_of_means"],
-                                "detail": f"trung bình {s['mean']:.2f}, lệch {z:+.1f} độ lệch chuẩn"})
+                                "detail": f"trung bình {vn_number(s['mean'])}, lệch {vn_number(z, 1, sign=True)} độ lệch chuẩn"})
     def class_flag(flag: str, r: dict, detail: str) -> dict:
         k = (r["school_id"], r["class_name"], r["subject_code"], r["semester"])
         return {"flag": flag, "school_id": k[0], "class_name": k[1], "subject_code": k[2], "semester": k[3],
@@ -122,15 +145,26 @@ def anomaly_flags(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     for r in discordance(con):
         if r["share"] >= DISCORDANCE_SHARE:
             flags.append(class_flag("Điểm GK và CK chênh lệch lớn", r,
-                                    f"{r['share']:.0%} học sinh chênh ≥ {DISCORDANCE_POINTS:g} điểm"))
+                                    f"{vn_share(r['share'])} học sinh chênh ≥ {DISCORDANCE_POINTS:g} điểm"))
     for r in semester_jumps(con):
         if r["share"] >= JUMP_SHARE:
             flags.append({"flag": "Điểm trung bình thay đổi đột ngột giữa hai học kì", "school_id": r["school_id"],
                           "class_name": r["class_name"], "subject_code": r["subject_code"], "semester": None,
                           "teacher_code": teacher.get((r["school_id"], r["class_name"], r["subject_code"], 2)),
                           "value": r["share"], "city": None,
-                          "detail": f"{r['share']:.0%} học sinh thay đổi ≥ {JUMP_POINTS:g} điểm"})
+                          "detail": f"{vn_share(r['share'])} học sinh thay đổi ≥ {JUMP_POINTS:g} điểm"})
     return flags
+
+
+def flag_summary(flags: list[dict[str, Any]]) -> Table:
+    """Every flag kind with its count (0 included: a check that ran and found nothing is shown)."""
+    counts: dict[str, int] = {}
+    for f in flags:
+        counts[f["flag"]] = counts.get(f["flag"], 0) + 1
+    unknown = set(counts) - {name for name, _ in FLAGS}
+    if unknown:
+        raise ValueError(f"flags without a summary row: {sorted(unknown)}")
+    return Table(("Dấu hiệu", "Ngưỡng", "Số lớp × môn"), tuple((name, rule, counts.get(name, 0)) for name, rule in FLAGS))
 
 
 def flags_table(flags: list[dict[str, Any]]) -> Table:
