@@ -222,3 +222,138 @@ def test_every_core_setting_is_read_by_a_rule() -> None:
     assert core
     unused = [s.name for s in core if f"getvariable('{s.name}')" not in texts]
     assert not unused, f"settings no rule reads: {unused}"
+
+
+# ---- date settings -------------------------------------------------------------------------
+
+DATE_SETTINGS = """\
+settings_version: 1
+settings:
+  - name: due
+    default: '2026-06-15'
+    type: date
+    help: A deadline.
+    domain_ref: domain.md §5.8
+  - name: due_unquoted
+    default: 2026-03-31
+    type: date
+    help: A deadline YAML reads as a date.
+    domain_ref: domain.md §8.14
+"""
+
+DATE_RULE = """\
+catalogue_version: 1
+rules:
+  - code: X-002
+    severity: cảnh báo
+    category: signing
+    levels: [TH, THCS, THPT, GDTX]
+    entity: pupils
+    fields: [full_name]
+    title_vi: Quá hạn
+    title_en: Past the deadline
+    message: Học sinh {bad_value} quá hạn {due}.
+    fix: [Sửa.]
+    legal_basis: Không có
+    sql: |
+      SELECT school_id, pupil_code AS entity_key, 'full_name' AS field, full_name AS bad_value,
+             vn_date(getvariable('due')) AS due
+      FROM pupils
+      WHERE CAST(getvariable('due') AS DATE) < DATE '2026-07-01' AND pupil_code = 'P1'
+    denominator_sql: SELECT school_id, count(*) AS checked FROM pupils GROUP BY school_id
+"""
+
+
+@pytest.fixture()
+def dated(audits: Path) -> Path:
+    write(audits / "settings" / "d.yaml", DATE_SETTINGS)
+    write(audits / "rules" / "y.yaml", DATE_RULE)
+    # the project's pattern (macro signing_vn_date): dd/mm/yyyy of a date setting
+    write(audits / "macros" / "20_date.sql",
+          "CREATE OR REPLACE MACRO vn_date(d) AS strftime(CAST(d AS DATE), '%d/%m/%Y');\n")
+    return audits
+
+
+def test_date_settings_load_defaults_and_overrides_in_both_forms(dated: Path) -> None:
+    import datetime as dt
+
+    declared = declared_settings(dated / "settings")
+    assert declared["due"].type == "date" and declared["due_unquoted"].type == "date"
+    values = load_settings(dated / "settings")
+    assert (values["due"], values["due_unquoted"]) == (dt.date(2026, 6, 15), dt.date(2026, 3, 31))
+    values = load_settings(dated / "settings", {"due": "2026-06-30", "due_unquoted": " 01/07/2026 "})
+    assert (values["due"], values["due_unquoted"]) == (dt.date(2026, 6, 30), dt.date(2026, 7, 1))
+    assert setting_statements({"due": values["due"]}, declared) == [
+        "SET VARIABLE due = CAST('2026-06-30' AS DATE)"]
+
+
+@pytest.mark.parametrize("bad", ["2026-6-30", "30-06-2026", "6/30/2026", "31/02/2026",
+                                 "2026-06-30 10:00", "soon", ""])
+def test_a_malformed_date_override_is_refused_naming_setting_value_and_forms(
+    dated: Path, bad: str,
+) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(dated / "settings", {"due": bad})
+    text = str(info.value)
+    assert text.startswith(f"setting 'due' (date): '{bad}' is not a date"), text
+    assert "YYYY-MM-DD" in text and "dd/mm/yyyy" in text
+
+
+def test_a_malformed_date_default_is_located(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "settings_version: 1\nsettings:\n"
+                 "  - {name: due, default: '15/6/2026', type: date, help: h, domain_ref: d}\n")
+    with pytest.raises(SettingsError) as info:
+        declared_settings(tmp_path)
+    assert info.value.problems[0].startswith(
+        f"{path}:3: setting 'due': bad default: '15/6/2026' is not a date; write it as YYYY-MM-DD")
+
+
+def test_the_setting_option_refuses_a_malformed_project_deadline() -> None:
+    import click
+    from click.testing import CliRunner
+
+    from hocba_audit.rules_cli import setting_option
+
+    @click.command()
+    @setting_option
+    def run(settings: dict[str, str]) -> None:
+        click.echo(repr(settings))
+
+    ok = CliRunner().invoke(run, ["--setting", "signing_deadline=30/06/2026"])
+    assert ok.exit_code == 0, ok.output
+    bad = CliRunner().invoke(run, ["--setting", "signing_deadline=2026-6-30"])
+    assert bad.exit_code == 2
+    assert "setting 'signing_deadline' (date): '2026-6-30' is not a date" in " ".join(bad.output.split())
+
+
+def test_rules_read_a_date_setting_and_the_run_records_it_as_iso(dated: Path) -> None:
+    catalogue = load(dated)  # the SQL check binds the rule with the date defaults
+    con = db()
+    run_rules(con, catalogue, "r1")
+    run_rules(con, catalogue, "r2", settings={"due": "30/06/2026"})
+    run_rules(con, catalogue, "r3", settings={"due": "2026-07-01"})
+    assert con.execute("SELECT run_id, outcome FROM rule_results WHERE rule_code = 'X-002' "
+                       "ORDER BY run_id").fetchall() == [
+        ("r1", "FAILED"), ("r2", "FAILED"), ("r3", "PASSED")]
+    assert con.execute("SELECT run_id, message FROM findings WHERE rule_code = 'X-002' "
+                       "ORDER BY run_id").fetchall() == [
+        ("r1", "Học sinh An quá hạn 15/06/2026."), ("r2", "Học sinh An quá hạn 30/06/2026.")]
+    recorded = con.execute("SELECT run_id, value, default_value, is_default FROM run_settings "
+                           "WHERE name = 'due' ORDER BY run_id").fetchall()
+    assert recorded == [("r1", "2026-06-15", "2026-06-15", True),
+                        ("r2", "2026-06-30", "2026-06-15", False),
+                        ("r3", "2026-07-01", "2026-06-15", False)]
+
+
+def test_the_project_deadlines_are_dates_the_signing_macros_read() -> None:
+    declared = declared_settings()
+    assert {n: declared[n].type for n in ("signing_deadline", "cert_review_deadline",
+                                          "sync_deadline")} == dict.fromkeys(
+        ("signing_deadline", "cert_review_deadline", "sync_deadline"), "date")
+    con = db()
+    prepare_connection(con, None, {"signing_deadline": "30/06/2026"})
+    row = con.execute("SELECT signing_vn_date(getvariable('signing_deadline')),"
+                      " signing_deadline_end_utc(), signing_vn_date(getvariable('sync_deadline')),"
+                      " typeof(getvariable('cert_review_deadline'))").fetchall()[0]
+    assert row[0] == "30/06/2026" and str(row[1]) == "2026-06-30 17:00:00"
+    assert row[2] == "20/08/2026" and row[3] == "DATE"

@@ -17,7 +17,7 @@ CREATE OR REPLACE MACRO signing_active(status) AS
 CREATE OR REPLACE MACRO signing_deadline_end_utc() AS
     CAST(CAST(getvariable('signing_deadline') AS DATE) AS TIMESTAMP) + INTERVAL 17 HOUR;
 
--- dd/mm/yyyy of a date text setting.
+-- dd/mm/yyyy of a date setting.
 CREATE OR REPLACE MACRO signing_vn_date(d) AS strftime(CAST(d AS DATE), '%d/%m/%Y');
 
 -- A timestamp as Vietnamese text (dd/mm/yyyy hh:mm:ss).

@@ -269,7 +269,7 @@ def record_settings(
 
 def _variable_text(type_name: str, value: Value) -> str | None:
     """``value`` as DuckDB writes the variable ``setting_statements`` sets (the VARCHAR cast of
-    BOOLEAN, BIGINT, DECIMAL(18,6) or VARCHAR)."""
+    BOOLEAN, BIGINT, DECIMAL(18,6), DATE (ISO 'YYYY-MM-DD') or VARCHAR)."""
     if value is None:
         return None
     if type_name == "bool":
@@ -278,6 +278,8 @@ def _variable_text(type_name: str, value: Value) -> str | None:
         return str(int(value))
     if type_name == "decimal":
         return format(Decimal(str(value)).quantize(Decimal("0.000001")), "f")
+    if type_name == "date":
+        return value.isoformat()
     return str(value)
 
 

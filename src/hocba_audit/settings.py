@@ -6,7 +6,7 @@ Settings are declared in ``audits/settings/*.yaml`` (see ``docs/settings.md``)::
     settings:
       - name: max_class_size_secondary
         default: 45
-        type: int                       # bool | int | decimal | text
+        type: int                       # bool | int | decimal | text | date
         help: Largest class (pupils enrolled) not reported, THCS and THPT.
         domain_ref: domain.md §6.1
 
@@ -18,6 +18,7 @@ This module never imports the database engine.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Mapping
@@ -32,13 +33,19 @@ from hocba_audit.errors import CatalogueError
 
 SETTINGS_VERSION = 1
 #: Setting types and the Python type of their values.
-TYPES: dict[str, type] = {"bool": bool, "int": int, "decimal": Decimal, "text": str}
+TYPES: dict[str, type] = {"bool": bool, "int": int, "decimal": Decimal, "text": str,
+                          "date": dt.date}
 _KEYS = ("name", "default", "type", "help", "domain_ref")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TRUE = {"true", "yes", "1", "on", "có"}
 _FALSE = {"false", "no", "0", "off", "không"}
+#: The forms a date setting accepts: ISO and the Vietnamese day-first form (two-digit day and
+#: month, four-digit year).
+_ISO_DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_VN_DATE_RE = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
+DATE_FORMS = "YYYY-MM-DD (e.g. 2026-06-30) or dd/mm/yyyy (e.g. 30/06/2026)"
 
-Value = bool | int | Decimal | str | None
+Value = bool | int | Decimal | str | dt.date | None
 
 
 class SettingsError(CatalogueError):
@@ -69,6 +76,8 @@ def coerce(type_name: str, value: Any) -> Value:
 
     >>> coerce("int", "45"), coerce("bool", "false"), coerce("decimal", "5.0")
     (45, False, Decimal('5.0'))
+    >>> coerce("date", "2026-06-30"), coerce("date", "30/06/2026")
+    (datetime.date(2026, 6, 30), datetime.date(2026, 6, 30))
     """
     if value is None:
         return None
@@ -102,7 +111,32 @@ def coerce(type_name: str, value: Any) -> Value:
         return d
     if type_name == "text":
         return str(value)
+    if type_name == "date":
+        return _date(value)
     raise ValueError(f"unknown setting type '{type_name}'; use one of {', '.join(TYPES)}")
+
+
+def _date(value: Any) -> dt.date:
+    """A date setting's value: a ``date`` (an unquoted YAML date) or a text 'YYYY-MM-DD' or
+    'dd/mm/yyyy'. Anything else (a time of day, single-digit parts, a day the calendar has not)
+    is a ValueError naming the accepted forms."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"'{value}' is a date and time, not a date; write it as {DATE_FORMS}")
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    parts: tuple[str, str, str] | None = None
+    if m := _ISO_DATE_RE.match(text):
+        parts = (m[1], m[2], m[3])
+    elif m := _VN_DATE_RE.match(text):
+        parts = (m[3], m[2], m[1])
+    if parts is not None:
+        try:
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date (no such day); write it as "
+                             f"{DATE_FORMS}") from None
+    raise ValueError(f"'{value}' is not a date; write it as {DATE_FORMS}")
 
 
 def settings_dir() -> Path:
@@ -213,7 +247,8 @@ def setting_statements(
 ) -> list[str]:
     """``SET VARIABLE`` statements giving each setting its value, typed for DuckDB.
 
-    bool -> BOOLEAN, int -> BIGINT, decimal -> DECIMAL(18,6), text -> VARCHAR; a NULL value
+    bool -> BOOLEAN, int -> BIGINT, decimal -> DECIMAL(18,6), text -> VARCHAR, date -> DATE
+    (so ``duckdb_variables()`` and ``run_settings`` show it as 'YYYY-MM-DD'); a NULL value
     keeps the declared type. Without ``declared`` the type follows the Python value.
 
     >>> setting_statements({"max_class_size_primary": 35})
@@ -235,10 +270,13 @@ def _type_of(value: Value) -> str:
         return "int"
     if isinstance(value, Decimal | float):
         return "decimal"
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return "date"
     return "text"
 
 
-_SQL_TYPES = {"bool": "BOOLEAN", "int": "BIGINT", "decimal": "DECIMAL(18,6)", "text": "VARCHAR"}
+_SQL_TYPES = {"bool": "BOOLEAN", "int": "BIGINT", "decimal": "DECIMAL(18,6)", "text": "VARCHAR",
+              "date": "DATE"}
 
 
 def _literal(type_name: str, value: Value) -> str:
@@ -251,6 +289,8 @@ def _literal(type_name: str, value: Value) -> str:
         return f"CAST({int(value)} AS BIGINT)"
     if type_name == "decimal":
         return f"CAST('{Decimal(str(value))}' AS DECIMAL(18,6))"
+    if type_name == "date":
+        return f"CAST('{_date(value).isoformat()}' AS DATE)"
     text = str(value).replace("'", "''")
     return f"CAST('{text}' AS VARCHAR)"
 
