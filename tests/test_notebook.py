@@ -131,3 +131,56 @@ def test_unknown_kernel_is_a_report_error_and_leaves_nothing(tmp_path: Path) -> 
         execute_school_notebook(NOTEBOOK, tmp_path, {}, kernel_name="no-such-kernel")
     assert info.value.notebook is None
     assert list(tmp_path.iterdir()) == []
+
+
+def _outputs(executed: Path) -> list[str]:
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    return [json.dumps(c["outputs"], sort_keys=True, ensure_ascii=False)
+            for c in nb["cells"] if c["cell_type"] == "code"
+            and "injected-parameters" not in c["metadata"].get("tags", [])]
+
+
+@pytest.mark.slow
+def test_notebook_given_a_prepared_report_does_not_open_the_database(audit_db: Path, tmp_path: Path) -> None:
+    """The renderer hands the notebook the report it built (``report_path``): the notebook shows
+    it without querying the database (its db_path here does not exist) and shows exactly what
+    it shows when it builds the report itself."""
+    from hocba_audit.report_school import build_school_report, load_catalogue_info, open_db
+    from hocba_audit.reports import save_report
+
+    con = open_db(audit_db)
+    report = build_school_report(con, "S1", "r1", load_catalogue_info("", RULES_DIR), as_of="2026-01-05",
+                                 parameters={"school_id": "S1", "run_id": "r1"})
+    con.close()
+    prepared = tmp_path / "report.pickle"
+    save_report(report, prepared)
+    common = {"school_id": "S1", "run_id": "r1", "rules_dir": str(RULES_DIR), "as_of": "2026-01-05"}
+    loaded = execute_school_notebook(NOTEBOOK, tmp_path / "loaded", {
+        **common, "db_path": str(tmp_path / "no-such.duckdb"), "report_path": str(prepared)})
+    built = execute_school_notebook(NOTEBOOK, tmp_path / "built", {**common, "db_path": str(audit_db)})
+    assert not (tmp_path / "no-such.duckdb").exists()
+    assert _outputs(loaded) == _outputs(built)
+    html = (tmp_path / "loaded" / "school_audit.html").read_text(encoding="utf-8")
+    assert "Trường THCS Lê Lợi" in html and "031******235" in html and BAD_ID not in html
+    # a prepared report that is gone (the executed notebook run again): built from the database
+    again = execute_school_notebook(NOTEBOOK, tmp_path / "again", {
+        **common, "db_path": str(audit_db), "report_path": str(tmp_path / "gone.pickle")})
+    assert _outputs(again) == _outputs(built)
+
+
+def test_prepared_report_of_another_school_is_refused(audit_db: Path, tmp_path: Path) -> None:
+    from hocba_audit.report_school import build_school_report, load_catalogue_info, open_db
+    from hocba_audit.reports import load_report, save_report
+
+    con = open_db(audit_db)
+    report = build_school_report(con, "S1", "r1", load_catalogue_info("", RULES_DIR))
+    con.close()
+    path = tmp_path / "r.pickle"
+    save_report(report, path)
+    assert load_report(str(path), "S1", "r1") == report
+    assert load_report("", "S1") is None and load_report(str(tmp_path / "gone"), "S1") is None
+    with pytest.raises(ReportError, match="S2"):
+        load_report(str(path), "S2", "r1")
+    save_report({"school_id": "S1"}, path)
+    with pytest.raises(ReportError, match="no school report"):
+        load_report(str(path), "S1")

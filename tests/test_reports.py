@@ -217,3 +217,90 @@ def test_the_leak_scanner_finds_ids_but_not_decimals_or_uuid_tails():
     assert UNMASKED_ID.findall("CCCD 031234567890; so-031234567891.") == ["031234567890", "031234567891"]
     # nbconvert's random element id of a JavaScript output, and a Vega runtime constant
     assert not UNMASKED_ID.findall('<div id="53772ccd-a7e9-4901-bf39-269649725126"> 33.912866078383')
+
+
+def test_pdf_edition_cut_from_the_notebook_report_equals_one_built_for_it(run, catalogue):
+    """The worker builds one report (the notebook's) and cuts the PDF's edition from it: the
+    same report as ``build_school_report`` gives with the PDF's top rules, samples and
+    parameters."""
+    from hocba_audit.report_render import PDF_EDITION, inspector_edition
+    from hocba_audit.report_school import build_school_report, catalogue_info, open_db
+
+    _run_dir, db, _o, _c = run
+    info = catalogue_info(catalogue)
+    con = open_db(db)
+    try:
+        for sid in SCHOOLS:
+            nb_params = {"school_id": sid, "run_id": "r1"}
+            full = build_school_report(con, sid, "r1", info, as_of="2026-01-05", parameters=nb_params)
+            direct = build_school_report(con, sid, "r1", info, as_of="2026-01-05", **PDF_EDITION)
+            cut = inspector_edition(full, nb_params)
+            assert cut == direct, sid
+            assert list(cut.evidence["parameters"]) == list(direct.evidence["parameters"])
+            assert full.top_findings[0].samples.rows[:3] == cut.top_findings[0].samples.rows
+        # the sample schools exercise the cut: more rules and samples than the PDF shows
+        assert len(full.top_findings) > PDF_EDITION["top_rules"]
+        assert max(len(g.samples) for g in full.top_findings) > PDF_EDITION["samples_per_rule"]
+    finally:
+        con.close()
+
+
+def test_cache_key_params_follow_the_run_settings_and_leave_the_deadline_to_the_run(run, monkeypatch):
+    """render_school_reports' parameters (part of each cache key) hold the run's settings, so a
+    rerun with another --setting renders again; the deadline is None (the run's setting) unless
+    given."""
+    from hocba_audit import report_school
+    from hocba_audit.report_render import render_params, render_school_reports
+    import inspect
+
+    _run_dir, db, _o, _c = run
+    assert inspect.signature(render_school_reports).parameters["deadline"].default is None
+    con = report_school.open_db(db)
+    try:
+        monkeypatch.setattr(report_school, "run_settings", lambda con, run_id: {"signing_deadline": "2026-06-15"})
+        first = render_params(con, "r1", as_of="2026-01-05")
+        monkeypatch.setattr(report_school, "run_settings", lambda con, run_id: {"signing_deadline": "2026-06-30"})
+        second = render_params(con, "r1", as_of="2026-01-05")
+        given = render_params(con, "r1", deadline="2026-04-30")
+    finally:
+        con.close()
+    assert first == {"deadline": None, "as_of": "2026-01-05", "settings": {"signing_deadline": "2026-06-15"}}
+    assert second["settings"] == {"signing_deadline": "2026-06-30"} and first != second
+    assert given["deadline"] == "2026-04-30"
+
+
+def test_chart_payloads_validate_each_chart_once(run, catalogue, monkeypatch):
+    """Altair's to_dict (JSON-schema validation) runs once per chart, not once per form (SVG
+    for the PDF, display bundle for the notebook); the number locale is in the spec (not
+    vl-convert's slower format_locale) and still formats '10 %' the Vietnamese way."""
+    import re
+
+    import altair as alt
+
+    from hocba_audit.charts import chart_payloads, school_charts
+    from hocba_audit.report_school import build_school_report, catalogue_info, open_db
+
+    _run_dir, db, _o, _c = run
+    con = open_db(db)
+    try:
+        report = build_school_report(con, "31400002", "r1", catalogue_info(catalogue))
+    finally:
+        con.close()
+    charts = school_charts(report)
+    calls = []
+    real = alt.TopLevelMixin.to_dict
+
+    def counted(self, *a, **k):
+        if any(self is c for c in charts.values()):  # a top-level chart, not one of its layers
+            calls.append(type(self).__name__)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(alt.TopLevelMixin, "to_dict", counted)
+    payloads = chart_payloads(charts, html=False)
+    assert set(payloads) == set(charts) and len(charts) == 4
+    assert len(calls) == len(charts), calls
+    for name, p in payloads.items():
+        assert p["svg"].startswith("<svg") and p["bundle"]["image/svg+xml"] == p["svg"]
+        spec = p["bundle"]["application/vnd.vegalite.v5+json"]
+        assert spec["$schema"].endswith("v5.json") and spec["config"]["locale"]["number"]["decimal"] == ","
+    assert re.search(r">\d+ %</text>", payloads["marks"]["svg"]), "percent axis in the Vietnamese format"

@@ -3,9 +3,15 @@ fix-list) in a process pool, then the city overview and the department explorer.
 
 Caching: each school folder holds ``report.json`` with a cache key over the school's inputs
 (file, sheet and sha256 of every manifest row), the rule catalogue digest, the tool version, the
-report code (templates, notebooks, report modules) and the parameters, including the date days
-are counted from. A school whose key matches a finished earlier render (in this run folder or
-a sibling run under the same parent) is copied or skipped, not rendered again.
+report code (templates, notebooks, report modules) and the parameters (``render_params``: the
+date days are counted from, the deadline and the run's rule settings). A school whose key
+matches a finished earlier render (in this run folder or a sibling run under the same parent)
+is copied or skipped, not rendered again.
+
+One report per school: the worker builds the notebook's ``SchoolReport`` once and hands it to
+the notebook (``report_path``, a pickle next to the charts file, removed after the notebook
+ran), which then does not query the database; the PDF's edition is cut from the same report
+(``inspector_edition``).
 
 Atomicity: every file is written to a temporary name and moved into place with ``os.replace``;
 ``report.json`` is removed before a school is re-rendered and written last, so a run killed
@@ -120,7 +126,7 @@ def render_school_reports(
     *,
     run_id: str = "",
     catalogue: Any = None,
-    deadline: str = "2026-03-31",
+    deadline: str | None = None,
     as_of: str = "",
     progress: Callable[[SchoolOutcome, int, int], None] | None = None,
     kernels: str = "warm",
@@ -134,7 +140,8 @@ def render_school_reports(
         jobs: worker processes (both cores: 2).
         run_id: the run; empty means ``run_dir``'s name if that run exists, else the latest run.
         catalogue: a loaded ``Catalogue`` (saves ~3 s); None loads the default one.
-        deadline: the deadline days are counted to (YYYY-MM-DD).
+        deadline: the deadline days are counted to (YYYY-MM-DD); None means the run's
+            setting (``cert_review_deadline``; ``build_school_report`` decides).
         as_of: the date days are counted from; empty means the run's date.
         progress: called as ``progress(outcome, done, total)`` after each school, in the
             order schools finish.
@@ -143,9 +150,7 @@ def render_school_reports(
     Returns:
         One outcome per school, in ``school_ids`` order; failures are outcomes, not raises.
     """
-    from hocba_audit.report_school import (
-        catalogue_info, latest_run, open_db, manifest_key, parse_date,
-    )
+    from hocba_audit.report_school import catalogue_info, latest_run, open_db, manifest_key
     from hocba_audit.version import __version__
 
     if kernels not in KERNEL_MODES:
@@ -166,9 +171,7 @@ def render_school_reports(
             run_id = run_dir.name if has else latest_run(con)
         if school_ids is None:
             school_ids = [r[0] for r in con.execute("SELECT school_id FROM schools ORDER BY 1").fetchall()]
-        started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchall()
-        day = parse_date(as_of or None, started[0][0].date() if started and started[0][0] else None)
-        params = {"deadline": deadline, "as_of": day.isoformat()}
+        params = render_params(con, run_id, deadline, as_of)
         code = code_digest()
         keys = {sid: cache_key(manifest_key(con, run_id, sid), info.digest, __version__, code, params)
                 for sid in school_ids}
@@ -212,6 +215,46 @@ def render_school_reports(
                 _KERNEL.shutdown()
                 _KERNEL = None
     return [outcomes[sid] for sid in school_ids]
+
+
+def render_params(con: Any, run_id: str, deadline: str | None = None, as_of: str = "") -> dict[str, Any]:
+    """The parameters of a run's school reports, part of every school's cache key: the
+    deadline (None: the run's setting), the date days are counted from (``as_of``, else the
+    run's date) and the run's effective rule settings (``report_school.run_settings``), so
+    that a rerun with another ``--setting`` renders again."""
+    from hocba_audit import report_school
+
+    started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    day = report_school.parse_date(as_of or None, started[0][0].date() if started and started[0][0] else None)
+    return {"deadline": deadline, "as_of": day.isoformat(), "settings": report_school.run_settings(con, run_id)}
+
+
+#: The inspector PDF's edition: fewer rules and samples than the notebook (which uses
+#: ``build_school_report``'s defaults, 10 and 5), its own parameters on the evidence page.
+PDF_EDITION = {"top_rules": 8, "samples_per_rule": 3, "parameters": {"edition": "thanh tra"}}
+
+
+def inspector_edition(report: Any, notebook_parameters: dict[str, Any]) -> Any:
+    """The PDF's report from the notebook's (``build_school_report``'s defaults): the first
+    ``PDF_EDITION["top_rules"]`` finding groups with their first ``samples_per_rule`` samples,
+    and the PDF's parameters on the evidence page instead of the notebook's. It equals the
+    report ``build_school_report`` gives with ``PDF_EDITION`` (both list the failing rules and
+    their findings in the same order; ``tests/test_reports.py`` compares them)."""
+    import dataclasses
+    import inspect
+
+    from hocba_audit.report_school import build_school_report
+
+    top, per_rule = PDF_EDITION["top_rules"], PDF_EDITION["samples_per_rule"]
+    full = inspect.signature(build_school_report).parameters
+    if top > full["top_rules"].default or per_rule > full["samples_per_rule"].default:
+        raise ValueError("the PDF edition cannot show more than the notebook's report holds")
+    groups = tuple(dataclasses.replace(g, samples=dataclasses.replace(g.samples, rows=g.samples.rows[:per_rule]))
+                   for g in report.top_findings[:top])
+    evidence = dict(report.evidence)
+    evidence["parameters"] = dict(PDF_EDITION["parameters"]) | {
+        k: v for k, v in report.evidence["parameters"].items() if k not in notebook_parameters}
+    return dataclasses.replace(report, top_findings=groups, evidence=evidence)
 
 
 def _cached(run_dir: Path, school_id: str, key: str) -> SchoolOutcome | None:
@@ -294,7 +337,7 @@ def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_pat
     from hocba_audit.fixlist import write_fixlist
     from hocba_audit.pdf import svgs_of, write_inspector_pdf
     from hocba_audit.report_school import build_school_report, load_catalogue_info, open_db
-    from hocba_audit.reports import execute_school_notebook
+    from hocba_audit.reports import execute_school_notebook, save_report
 
     if kernel is not None:
         kernel.ensure_ready()  # (re)started here, outside the timings, when needed
@@ -303,24 +346,35 @@ def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_pat
     info = load_catalogue_info(cat_path)
     con = open_db(db_path)
     try:
-        report = build_school_report(con, school_id, run_id, info, deadline=params["deadline"],
-                                     as_of=params["as_of"], top_rules=8, samples_per_rule=3,
-                                     parameters={"edition": "thanh tra"})
+        # the notebook's report, built once: the notebook loads it (report_path) instead of
+        # querying the database again, and the PDF's edition is cut from it
+        nb_params = {"school_id": school_id, "run_id": run_id}
+        dates = {"deadline": params["deadline"]} if params.get("deadline") else {}
+        report = build_school_report(con, school_id, run_id, info, as_of=params["as_of"],
+                                     parameters=nb_params, **dates)
         t1 = time.perf_counter()
         charts = chart_payloads(school_charts(report))
-        charts_path = out / f".charts.{uuid.uuid4().hex}.json"
-        charts_path.write_text(json.dumps({k: {"bundle": v["bundle"]} for k, v in charts.items()},
-                                          ensure_ascii=False), encoding="utf-8")
-        t2 = time.perf_counter()
+        tag = uuid.uuid4().hex
+        charts_path, report_path = out / f".charts.{tag}.json", out / f".report.{tag}.pickle"
         try:
+            charts_path.write_text(json.dumps({k: {"bundle": v["bundle"]} for k, v in charts.items()},
+                                              ensure_ascii=False), encoding="utf-8")
+            save_report(report, report_path)
+            t2 = time.perf_counter()
+            # the dates the report counts with, so that the executed notebook run again
+            # without the prepared report (report_path gone) counts with them too
+            nb_dates = {"deadline": report.deadline.isoformat(), "as_of": report.as_of.isoformat()}
+            if report.signing is not None:
+                nb_dates["signing_deadline"] = report.signing.deadline.isoformat()
             execute_school_notebook(NOTEBOOKS / "school_audit.ipynb", out, {
                 "db_path": db_path, "school_id": school_id, "run_id": run_id,
-                "catalogue_path": cat_path, "charts_path": str(charts_path), **params},
-                kernel=kernel, timings=seconds)
+                "catalogue_path": cat_path, "charts_path": str(charts_path),
+                "report_path": str(report_path), **nb_dates}, kernel=kernel, timings=seconds)
         finally:
             charts_path.unlink(missing_ok=True)
+            report_path.unlink(missing_ok=True)
         t3 = time.perf_counter()
-        write_inspector_pdf(report, svgs_of(charts), out / "thanh_tra.pdf")
+        write_inspector_pdf(inspector_edition(report, nb_params), svgs_of(charts), out / "thanh_tra.pdf")
         t4 = time.perf_counter()
         write_fixlist(con, run_id, school_id, out / "danh_sach_sua_loi.xlsx", info)
         t5 = time.perf_counter()

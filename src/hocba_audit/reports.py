@@ -4,6 +4,8 @@ papermill and nbconvert are imported only when a notebook runs (about 2.5 s of i
 With ``kernel=`` (a ``kernel_pool.WarmKernel``) the notebook runs on that already started
 kernel (papermill engine ``hocba-warm``) instead of a kernel started for it; the HTML exporter
 (its Jinja template compiled once) and each notebook's parameter list are kept per process.
+``save_report`` / ``load_report`` hand the school notebook the report the renderer already
+built (its ``report_path`` parameter), so that the notebook does not query the database again.
 """
 
 from __future__ import annotations
@@ -240,6 +242,41 @@ def _accepted_parameters(notebook: Path) -> list[str]:
     if key not in _PARAMETERS:
         _PARAMETERS[key] = list(pm.inspect_notebook(str(notebook)))
     return _PARAMETERS[key]
+
+
+def save_report(report: Any, path: str | Path) -> None:
+    """Hand a built report (``report_school.SchoolReport``) to a notebook: ``path`` is given
+    to it as ``report_path`` (the renderer writes it next to the charts file, in the school's
+    output folder, and removes it after the notebook ran)."""
+    import pickle
+
+    Path(path).write_bytes(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_report(report_path: str | Path, school_id: str = "", run_id: str = "") -> Any:
+    """The report the renderer prepared for this notebook run (``save_report``), or None when
+    ``report_path`` is empty or the file is gone (an executed notebook run again by hand): the
+    notebook then builds the report from the database itself.
+
+    The file is a pickle, so it is trusted like the notebook code itself: the renderer writes
+    it for its own kernel; a notebook user never has to pass one.
+
+    Raises:
+        ReportError: the file holds no school report, or one of another school or run.
+    """
+    import pickle
+
+    if not report_path or not Path(report_path).is_file():
+        return None
+    from hocba_audit.report_school import SchoolReport
+
+    report = pickle.loads(Path(report_path).read_bytes())
+    if not isinstance(report, SchoolReport):
+        raise ReportError(f"'{report_path}' holds no school report.")
+    if (school_id and report.school_id != school_id) or (run_id and report.run_id != run_id):
+        raise ReportError(f"'{report_path}' is the report of school '{report.school_id}', run "
+                          f"'{report.run_id}', not of school '{school_id}', run '{run_id}'.")
+    return report
 
 
 def write_text_atomic(path: Path, text: str) -> None:
