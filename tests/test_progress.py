@@ -50,3 +50,13 @@ def test_terminal_redraws_one_line_and_prints_failures_above_it():
     assert text.count("\r\x1b[2K") >= 4 and text.endswith("[####]  4/4  100 %  10 s  done\n")
     assert "\r\x1b[2K  reports: FAILED 31200001: kernel died\n" in text  # bar cleared, then the failure
     assert "[##..]  2/4  50 %" in text
+
+
+def test_schools_skipped_as_unchanged_do_not_shorten_the_eta():
+    out, clock = Tty(), Clock()
+    bar = ProgressBar("reports", 1000, out, clock=clock)
+    for i in range(1, 901):  # unchanged schools, reported at once
+        bar.update(i, worked=False)
+    clock.t = 4.0
+    bar.update(901)  # the first school rendered: 4 s, 99 to go
+    assert out.getvalue().endswith("901/1000  90 %  4 s  ETA 6 min 36 s")

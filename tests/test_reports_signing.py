@@ -572,3 +572,22 @@ def test_evidence_is_worded_for_people(db, tmp_path):
     assert e["parameters"]["school_id"] == f"(trống → {SCHOOL})" and e["parameters"]["run_id"] == "(trống → r1)"
     assert e["parameters"]["edition"] == "thanh tra"
     assert r.manifest.column("Trạng thái") == ["Đã nạp"]
+
+
+def test_city_figures_are_computed_once_per_level_and_reused(db):
+    """build_school_report(baselines=...) keeps the city's figures per level; the next school of
+    the level reuses them (no scan of the whole city per school) and gets the same report."""
+    import dataclasses
+
+    from hocba_audit.report_school import CityBaseline
+
+    plain = report_of(db, as_of=AS_OF)
+    cache: dict = {}
+    first = report_of(db, as_of=AS_OF, baselines=cache)
+    assert list(cache) == ["THCS"] and isinstance(cache["THCS"], CityBaseline)
+    assert (first.completeness, first.marks) == (plain.completeness, plain.marks)
+    # a planted city figure shows in the next report: it was reused, not recomputed
+    cache["THCS"] = dataclasses.replace(cache["THCS"], completeness={k: 0.5 for k in cache["THCS"].completeness})
+    again = report_of(db, as_of=AS_OF, baselines=cache)
+    assert again.completeness and {c["city"] for c in again.completeness} == {0.5}
+    assert [c["school"] for c in again.completeness] == [c["school"] for c in plain.completeness]

@@ -96,7 +96,8 @@ def _report_progress():
         if not bar:
             bar.append(ProgressBar("reports", total))
         failed = outcome.status == "error"
-        bar[0].update(done, f"{outcome.school_id}: {outcome.error}" if failed else "", failed)
+        bar[0].update(done, f"{outcome.school_id}: {outcome.error}" if failed else "", failed,
+                      worked=outcome.status in ("rendered", "error"))  # not: unchanged, reused
 
     return show
 

@@ -27,7 +27,10 @@ def duration(seconds: float) -> str:
 
 
 class ProgressBar:
-    """Progress of ``total`` items; call ``update(done, note, failed)`` after each one."""
+    """Progress of ``total`` items; call ``update(done, note, failed, worked)`` after each one.
+
+    The ETA comes from the items that took work (``worked``): items skipped at once (reports of
+    unchanged schools) neither speed up nor slow down the estimate for the rest."""
 
     def __init__(self, label: str, total: int, stream: TextIO | None = None, width: int = 24,
                  clock: Callable[[], float] = time.perf_counter) -> None:
@@ -37,17 +40,21 @@ class ProgressBar:
         self.started = clock()
         self._last_step = -1
         self._drawn = False
+        self._skipped = 0
 
     def line(self, done: int) -> str:
         elapsed = self.clock() - self.started
         pct = 100 * done / self.total if self.total else 100.0
-        eta = f"ETA {duration(elapsed / done * (self.total - done))}" if 0 < done < self.total else (
-            "done" if done >= self.total else "ETA ?")
+        worked = done - self._skipped
+        eta = (f"ETA {duration(elapsed / worked * (self.total - done))}" if 0 < worked and done < self.total
+               else "done" if done >= self.total else "ETA ?")
         filled = int(self.width * done / self.total) if self.total else self.width
         bar = "#" * filled + "." * (self.width - filled)
         return f"{self.label}  [{bar}]  {done}/{self.total}  {pct:.0f} %  {duration(elapsed)}  {eta}"
 
-    def update(self, done: int, note: str = "", failed: bool = False) -> None:
+    def update(self, done: int, note: str = "", failed: bool = False, worked: bool = True) -> None:
+        if not worked:
+            self._skipped += 1
         if failed:
             self._clear()
             print(f"  {self.label}: FAILED {note}", file=self.stream)

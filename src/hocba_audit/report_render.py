@@ -331,6 +331,21 @@ def _cpu_seconds(kernel: Any = None) -> float:
     return t
 
 
+#: The city's figures per level (``report_school.CityBaseline``), per audit database file as it
+#: is now (path, size, mtime): computed by a worker for the first school of a level, reused for
+#: the others instead of scanning the whole city again for every school.
+_BASELINES: dict[tuple, dict] = {}
+
+
+def _baselines(db_path: str) -> dict:
+    st = os.stat(db_path)
+    key = (os.path.abspath(db_path), st.st_size, st.st_mtime_ns)
+    if key not in _BASELINES:
+        _BASELINES.clear()
+        _BASELINES[key] = {}
+    return _BASELINES[key]
+
+
 def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_path: str,
                    params: dict[str, Any], seconds: dict[str, float], kernel: Any = None) -> None:
     from hocba_audit.charts import chart_payloads, school_charts
@@ -351,7 +366,7 @@ def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_pat
         nb_params = {"school_id": school_id, "run_id": run_id}
         dates = {"deadline": params["deadline"]} if params.get("deadline") else {}
         report = build_school_report(con, school_id, run_id, info, as_of=params["as_of"],
-                                     parameters=nb_params, **dates)
+                                     parameters=nb_params, baselines=_baselines(db_path), **dates)
         t1 = time.perf_counter()
         charts = chart_payloads(school_charts(report))
         tag = uuid.uuid4().hex
@@ -403,7 +418,8 @@ def render_city_reports(db_path: str | Path, run_dir: str | Path, *, run_id: str
     city = run_dir / "city"
     city.mkdir(parents=True, exist_ok=True)
     cat_path = run_dir / "catalogue.json"
-    common = {"db_path": db, "run_id": run_id, "as_of": as_of}
+    # html_charts: each chart carries its Vega script, so the exported HTML is interactive offline
+    common = {"db_path": db, "run_id": run_id, "as_of": as_of, "html_charts": True}
     execute_school_notebook(NOTEBOOKS / "city_overview.ipynb", city, {
         **common, "catalogue_path": str(cat_path.absolute()) if cat_path.is_file() else "",
         "deadline_1": deadlines[0], "deadline_2": deadlines[1]})

@@ -519,6 +519,7 @@ def build_school_report(
     parameters: dict[str, Any] | None = None,
     signing_deadline: str | dt.date | None = None,
     expiring_soon_days: int | None = None,
+    baselines: dict[str, CityBaseline] | None = None,
 ) -> SchoolReport:
     """Read one school's report from an open audit database.
 
@@ -540,6 +541,9 @@ def build_school_report(
         top_rules: how many failing rules get a section with fix steps.
         samples_per_rule: how many findings each such section lists.
         parameters: shown on the evidence page as given.
+        baselines: a dict kept by the caller across the schools of one database: the city's
+            figures per level (``CityBaseline``) are computed once and reused; None computes
+            them for this school's level.
 
     The evidence holds the run's settings (``settings_evidence``): the report says which
     settings differ from their defaults (``SETTINGS_CHANGED_VI``) or that none do.
@@ -584,7 +588,8 @@ def build_school_report(
         "SELECT count(*) FROM load_errors WHERE run_id = ? AND school_id = ? AND severity = 'lỗi'",
         args).fetchall()[0][0]
     level = info[1] or ""
-    marks, marks_source = _marks(con, school_id, level)
+    city = _baseline(con, level, baselines)
+    marks, marks_source = _marks(con, school_id, city)
     data_verdict = decide_verdict(errors, warnings, rules_errored, load_errors)
     return SchoolReport(
         run_id=run_id, school_id=school_id, school_name=info[0] or "(chưa có tên)", level=level,
@@ -595,7 +600,7 @@ def build_school_report(
                               "not_ready" if signing.cert_counts["blockers"] else "ready"),
         data_verdict=data_verdict, signing=signing,
         by_category=_by_category(results, catalogue),
-        completeness=_completeness(con, school_id, level),
+        completeness=_completeness(con, school_id, city),
         marks=marks, marks_source=marks_source,
         certificates=_certificates(con, school_id),
         top_findings=_top_findings(con, args, all_results, catalogue, top_rules, samples_per_rule),
@@ -640,62 +645,105 @@ def _by_category(results: list[tuple], catalogue: CatalogueInfo) -> list[dict]:
                                                if r["severity"] in SEVERITIES else 9))
 
 
-def _completeness(con: duckdb.DuckDBPyConnection, school_id: str, level: str) -> list[dict]:
-    """Share of rows with a value, per table and field: the school against schools of its level."""
-    from hocba_audit.labels import field_label, table_label
+def _completeness_columns() -> list[tuple[str, list[str]]]:
+    """(table, fields) whose completeness the report shows: the export tables (signed files are
+    covered by the signing section)."""
     from hocba_audit.model import TABLES
 
     out = []
     for t in TABLES:
-        if t.source != "export":  # signed files are covered by the signing section, not here
-            continue
         cols = [c.name for c in t.columns if c.name not in _NOT_COMPLETENESS]
-        if not cols:
-            continue
-        exprs = ", ".join(
-            f"count(nullif(trim(CAST(t.\"{c}\" AS VARCHAR)), '')) FILTER (WHERE t.school_id = $1), "
-            f"count(nullif(trim(CAST(t.\"{c}\" AS VARCHAR)), ''))" for c in cols)
-        row = con.execute(
-            f'SELECT count(*) FILTER (WHERE t.school_id = $1), count(*), {exprs} FROM "{t.name}" t '
-            f"JOIN schools s USING (school_id) WHERE coalesce(s.level, '') = $2", [school_id, level]
-        ).fetchall()[0]
-        n_school, n_city = row[0], row[1]
-        if not n_school:
-            continue
-        for i, c in enumerate(cols):
-            out.append({"table": t.name, "field": c, "table_vi": table_label(t.name),
-                        "field_vi": field_label(t.name, c),
-                        "school": row[2 + 2 * i] / n_school,
-                        "city": row[3 + 2 * i] / n_city if n_city else None})
+        if t.source == "export" and cols:
+            out.append((t.name, cols))
     return out
 
 
-def _marks(con: duckdb.DuckDBPyConnection, school_id: str, level: str) -> tuple[list[dict], str]:
+def _filled(cols: list[str]) -> str:
+    return ", ".join(f"count(nullif(trim(CAST(t.\"{c}\" AS VARCHAR)), ''))" for c in cols)
+
+
+#: Marks of a level as (school_id, kind, v) and what the chart calls them.
+_MARK_SOURCES = {
+    "TH": ("""SELECT school_id, 'Bài KTĐK' AS kind, test_score AS v FROM primary_evaluations
+              WHERE test_score IS NOT NULL""", "Điểm bài kiểm tra định kì (TT 27)"),
+    "": ("SELECT school_id, kind, value AS v FROM marks WHERE value IS NOT NULL",
+         "Điểm đánh giá TX, GK, CK (TT 22)"),
+}
+
+
+def _mark_source(level: str) -> tuple[str, str]:
+    return _MARK_SOURCES["TH" if level == "TH" else ""]
+
+
+@dataclass(frozen=True)
+class CityBaseline:
+    """What every school of one level shares in its report: the city's completeness share per
+    (table, field) and its marks per (kind, whole-point bin). Computed once per level and
+    reused for all its schools (``build_school_report(baselines=...)``): recomputing it per school
+    scanned the whole city once for every school."""
+
+    level: str
+    completeness: dict[tuple[str, str], float | None]
+    marks: dict[tuple[str, int], int]
+
+
+def city_baseline(con: duckdb.DuckDBPyConnection, level: str) -> CityBaseline:
+    completeness: dict[tuple[str, str], float | None] = {}
+    for table, cols in _completeness_columns():
+        row = con.execute(
+            f'SELECT count(*), {_filled(cols)} FROM "{table}" t JOIN schools s USING (school_id) '
+            f"WHERE coalesce(s.level, '') = $1", [level]).fetchall()[0]
+        for i, c in enumerate(cols):
+            completeness[(table, c)] = row[1 + i] / row[0] if row[0] else None
+    sql, _source = _mark_source(level)
+    marks = {(kind, b): n for kind, b, n in con.execute(f"""
+        SELECT kind, least(floor(v), 10)::INT AS bin, count(*) FROM ({sql}) m JOIN schools s USING (school_id)
+        WHERE coalesce(s.level, '') = $1 AND m.v BETWEEN 0 AND 10 GROUP BY ALL""", [level]).fetchall()}
+    return CityBaseline(level, completeness, marks)
+
+
+def _baseline(con: duckdb.DuckDBPyConnection, level: str, baselines: dict | None) -> CityBaseline:
+    if baselines is None:
+        return city_baseline(con, level)
+    if level not in baselines:
+        baselines[level] = city_baseline(con, level)
+    return baselines[level]
+
+
+def _completeness(con: duckdb.DuckDBPyConnection, school_id: str, city: CityBaseline) -> list[dict]:
+    """Share of rows with a value, per table and field: the school against schools of its level."""
+    from hocba_audit.labels import field_label, table_label
+
+    out = []
+    for table, cols in _completeness_columns():
+        row = con.execute(f'SELECT count(*), {_filled(cols)} FROM "{table}" t WHERE t.school_id = $1',
+                          [school_id]).fetchall()[0]
+        if not row[0]:
+            continue
+        for i, c in enumerate(cols):
+            out.append({"table": table, "field": c, "table_vi": table_label(table),
+                        "field_vi": field_label(table, c), "school": row[1 + i] / row[0],
+                        "city": city.completeness.get((table, c))})
+    return out
+
+
+def _marks(con: duckdb.DuckDBPyConnection, school_id: str, city: CityBaseline) -> tuple[list[dict], str]:
     """Mark distribution: share of marks in each whole-point bin, per kind, for the school and
     for all schools of its level (same denominator: numeric marks of that kind)."""
-    if level == "TH":
-        sql = """SELECT school_id, 'Bài KTĐK' AS kind, test_score AS v FROM primary_evaluations
-                 WHERE test_score IS NOT NULL"""
-        source = "Điểm bài kiểm tra định kì (TT 27)"
-    else:
-        sql = "SELECT school_id, kind, value AS v FROM marks WHERE value IS NOT NULL"
-        source = "Điểm đánh giá TX, GK, CK (TT 22)"
-    rows = con.execute(f"""
-        WITH m AS (SELECT m.* FROM ({sql}) m JOIN schools s USING (school_id)
-                   WHERE coalesce(s.level, '') = $2 AND m.v BETWEEN 0 AND 10),
-        b AS (SELECT kind, least(floor(v), 10)::INT AS bin, school_id = $1 AS mine FROM m)
-        SELECT kind, bin, count(*) FILTER (WHERE mine), count(*) FROM b GROUP BY ALL ORDER BY 1, 2
-        """, [school_id, level]).fetchall()
+    sql, source = _mark_source(city.level)
+    mine = {(kind, b): n for kind, b, n in con.execute(f"""
+        SELECT kind, least(floor(v), 10)::INT AS bin, count(*) FROM ({sql}) m
+        WHERE m.school_id = $1 AND m.v BETWEEN 0 AND 10 GROUP BY ALL""", [school_id]).fetchall()}
     totals: dict[str, list[int]] = {}
-    for kind, _bin, mine, all_ in rows:
+    for (kind, b), n in city.marks.items():
         t = totals.setdefault(kind, [0, 0])
-        t[0] += mine
-        t[1] += all_
+        t[0] += mine.get((kind, b), 0)
+        t[1] += n
     out = []
-    for kind, b, mine, all_ in rows:
+    for (kind, b), n in sorted(city.marks.items()):
         ts, tc = totals[kind]
-        out.append({"kind": kind, "bin": b, "school": mine / ts if ts else 0.0,
-                    "city": all_ / tc if tc else 0.0, "school_n": ts, "city_n": tc})
+        out.append({"kind": kind, "bin": b, "school": mine.get((kind, b), 0) / ts if ts else 0.0,
+                    "city": n / tc if tc else 0.0, "school_n": ts, "city_n": tc})
     return out, source
 
 
