@@ -400,10 +400,14 @@ def _render_school(db_path: str, out: Path, school_id: str, run_id: str, cat_pat
 
 
 def render_city_reports(db_path: str | Path, run_dir: str | Path, *, run_id: str = "",
-                        deadlines: tuple[str, ...] = ("2026-03-31", "2026-06-15"),
+                        deadlines: tuple[str, ...] = ("", ""),
                         as_of: str = "") -> dict[str, Path]:
     """City overview (notebook, HTML, XLSX summary) under ``run_dir/city/`` and the department
     anomaly explorer (notebook, HTML; no names) under ``run_dir/department/``.
+
+    ``deadlines`` (data and certificates, signing; YYYY-MM-DD): empty means the run's
+    ``cert_review_deadline`` / ``signing_deadline``. Both notebooks run on one kernel
+    (``kernel_pool.WarmKernel``: IPC sockets, namespace reset between them).
 
     Returns:
         {"city_html", "city_xlsx", "department_html"} paths. Raises ``ReportError`` when a
@@ -420,17 +424,23 @@ def render_city_reports(db_path: str | Path, run_dir: str | Path, *, run_id: str
     cat_path = run_dir / "catalogue.json"
     # html_charts: each chart carries its Vega script, so the exported HTML is interactive offline
     common = {"db_path": db, "run_id": run_id, "as_of": as_of, "html_charts": True}
-    execute_school_notebook(NOTEBOOKS / "city_overview.ipynb", city, {
-        **common, "catalogue_path": str(cat_path.absolute()) if cat_path.is_file() else "",
-        "deadline_1": deadlines[0], "deadline_2": deadlines[1]})
-    con = open_db(db)
+    from hocba_audit.kernel_pool import WarmKernel
+
+    kernel = WarmKernel()
     try:
-        write_city_xlsx(con, city / "tong_hop_thanh_pho.xlsx", run_id=run_id, deadlines=deadlines,
-                        as_of=as_of, catalogue_path=str(cat_path) if cat_path.is_file() else "")
+        execute_school_notebook(NOTEBOOKS / "city_overview.ipynb", city, {
+            **common, "catalogue_path": str(cat_path.absolute()) if cat_path.is_file() else "",
+            "deadline_1": deadlines[0], "deadline_2": deadlines[1]}, kernel=kernel)
+        con = open_db(db)
+        try:
+            write_city_xlsx(con, city / "tong_hop_thanh_pho.xlsx", run_id=run_id, deadlines=deadlines,
+                            as_of=as_of, catalogue_path=str(cat_path) if cat_path.is_file() else "")
+        finally:
+            con.close()
+        dept = run_dir / "department"
+        execute_school_notebook(NOTEBOOKS / "anomaly_explorer.ipynb", dept, common, kernel=kernel)
     finally:
-        con.close()
-    dept = run_dir / "department"
-    execute_school_notebook(NOTEBOOKS / "anomaly_explorer.ipynb", dept, common)
+        kernel.shutdown()
     return {"city_html": city / "city_overview.html", "city_xlsx": city / "tong_hop_thanh_pho.xlsx",
             "department_html": dept / "anomaly_explorer.html"}
 
