@@ -60,3 +60,18 @@ def test_schools_skipped_as_unchanged_do_not_shorten_the_eta():
     clock.t = 4.0
     bar.update(901)  # the first school rendered: 4 s, 99 to go
     assert out.getvalue().endswith("901/1000  90 %  4 s  ETA 6 min 36 s")
+
+
+def test_run_command_times_reports_from_the_start_of_rendering(capsys):
+    """hocba-audit run's bar counts the first school's time too: the renderer calls it once with
+    no outcome when rendering starts (before, the bar started at the first finished school)."""
+    from types import SimpleNamespace
+
+    from hocba_audit.cli import _report_progress
+
+    clock = Clock()
+    show = _report_progress(clock)
+    show(None, 0, 2)  # rendering starts
+    clock.t = 10
+    show(SimpleNamespace(school_id="31200000", status="rendered", error=None), 1, 2)
+    assert "1/2  50 %  10 s  ETA 10 s" in capsys.readouterr().err

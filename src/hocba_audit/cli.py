@@ -86,15 +86,18 @@ def load(exports_dir: Path, db_path: Path, profile: str | None, trust_dir: Path 
     _print_totals(results)
 
 
-def _report_progress():
-    """A progress bar with ETA over the schools' reports (a line per 5 % when not a terminal)."""
+def _report_progress(clock=time.perf_counter):
+    """A progress bar with ETA over the schools' reports (a line per 5 % when not a terminal),
+    timed from the moment rendering starts (the renderer's first call, with no outcome)."""
     from hocba_audit.progress import ProgressBar
 
     bar: list[ProgressBar] = []
 
     def show(outcome, done: int, total: int) -> None:
         if not bar:
-            bar.append(ProgressBar("reports", total))
+            bar.append(ProgressBar("reports", total, clock=clock))
+        if outcome is None:
+            return
         failed = outcome.status == "error"
         bar[0].update(done, f"{outcome.school_id}: {outcome.error}" if failed else "", failed,
                       worked=outcome.status in ("rendered", "error"))  # not: unchanged, reused

@@ -143,8 +143,8 @@ def render_school_reports(
         deadline: the deadline days are counted to (YYYY-MM-DD); None means the run's
             setting (``cert_review_deadline``; ``build_school_report`` decides).
         as_of: the date days are counted from; empty means the run's date.
-        progress: called as ``progress(outcome, done, total)`` after each school, in the
-            order schools finish.
+        progress: called as ``progress(None, 0, total)`` when rendering starts, then as
+            ``progress(outcome, done, total)`` after each school, in the order schools finish.
         kernels: ``"warm"`` (one kernel per worker, reused) or ``"cold"`` (one per notebook).
 
     Returns:
@@ -181,6 +181,8 @@ def render_school_reports(
              params, keys[sid], kernels) for sid in school_ids]
     outcomes: dict[str, SchoolOutcome] = {}
     todo = []
+    if progress:
+        progress(None, 0, len(args))
     for a in args:
         hit = _cached(run_dir, a[2], a[6])
         if hit:
