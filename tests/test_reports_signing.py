@@ -591,3 +591,13 @@ def test_city_figures_are_computed_once_per_level_and_reused(db):
     again = report_of(db, as_of=AS_OF, baselines=cache)
     assert again.completeness and {c["city"] for c in again.completeness} == {0.5}
     assert [c["school"] for c in again.completeness] == [c["school"] for c in plain.completeness]
+
+
+def test_city_count_axis_ticks_are_whole_and_few():
+    from hocba_audit.city import count_ticks
+
+    assert count_ticks([]) == [0] and count_ticks([1]) == [0, 1] and count_ticks([8]) == list(range(9))
+    assert count_ticks([3, 9]) == [0, 2, 4, 6, 8, 10]
+    assert count_ticks([17]) == [0, 5, 10, 15, 20]
+    assert count_ticks([123]) == list(range(0, 141, 20))
+    assert count_ticks([999]) == list(range(0, 1001, 200))

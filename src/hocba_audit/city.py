@@ -167,10 +167,14 @@ def count_ticks(counts: Any, most: int = 8) -> list[int]:
     """Whole-number axis ticks for bars of counts (0 up to the largest, at most ``most`` + 1
     ticks, step 1, 2, 5, 10, 20, 50, ...): a count axis never shows 0,5 or the same label twice."""
     top = max([int(c) for c in counts] or [0])
-    step = 1
-    while top / step > most:
-        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1, 2, 5, 10, 20, 50, ...
-    return list(range(0, top + step if top % step else top + 1, step))
+    scale = 1
+    while True:
+        step = next((m * scale for m in (1, 2, 5) if top <= most * m * scale), None)
+        if step:
+            break
+        scale *= 10
+    last = -(-top // step) * step  # top rounded up to a whole step
+    return list(range(0, last + 1, step))
 
 
 def run_date(con: duckdb.DuckDBPyConnection, run_id: str = "") -> dt.date:
