@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the project uses at run time: Pango and a font with Vietnamese glyphs for
-# WeasyPrint's PDF rendering, poppler-utils for the tests that turn PDFs back into text.
-APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils ${HOCBA_APT_PACKAGES:-})
+# Debian packages the project uses at run time: fonts with Vietnamese glyphs (DejaVu for the
+# charts, Liberation Serif, metric-compatible with Times New Roman, for the inspector PDF that
+# Typst typesets), poppler-utils for the tests that turn PDFs back into text.
+APT_PACKAGES=(fonts-dejavu-core fonts-liberation poppler-utils ${HOCBA_APT_PACKAGES:-})
 
 py=${PYTHON:-}
 if [ -z "$py" ]; then

@@ -1,14 +1,21 @@
-"""The inspector PDF's tables (pdf_tables): every column has a width, long tokens (file paths,
-XPaths, schema errors) stay inside their cells, long texts are shortened with a note saying
-where the full text is, and a table whose columns changed without a layout fails loudly."""
+"""The inspector PDF's tables (pdf_tables) and its Typst template: every column has a width,
+long tokens (file paths, XPaths, schema errors) stay inside their cells, long texts are
+shortened with a note saying where the full text is, report text is never read as Typst markup,
+and a table whose columns changed without a layout fails loudly."""
 
 from __future__ import annotations
 
 import dataclasses
+import random
+import shutil
+import subprocess
 
 import pytest
 
-from hocba_audit.pdf_tables import LAYOUTS, Column, clip, is_clipped, layout_table, pdf_table
+from hocba_audit import pdf_tables
+from hocba_audit.pdf import compile_inspector_pdf, inspector_document, overflowing_cells
+from hocba_audit.pdf_tables import (CODE_RUN, LAYOUTS, Column, clip, code_segments, is_clipped,
+                                    layout_table, table_model, text_pieces)
 from hocba_audit.report_school import FindingGroup, Table
 from test_reports_signing import AS_OF, build_db, report_of
 
@@ -33,64 +40,79 @@ def test_every_layout_fills_the_width():
 def test_a_table_without_its_layout_fails_loudly():
     t = Table(("a", "b", "c"), (("1", "2", "3"),))
     with pytest.raises(ValueError, match="3: .'a', 'b', 'c'."):
-        pdf_table(t, (Column(50), Column(50)))
+        table_model(t, (Column(50), Column(50)))
 
 
-def test_cells_are_escaped_styled_and_clipped():
-    t = Table(("Mã", "Số", "Mô tả"), (("<b>", 12, "chữ " * 100),))
-    html = pdf_table(t, (Column(20, "code"), Column(10, "num"), Column(70, "text", 40)))
-    assert "&lt;b&gt;" in html and '<td class="num">12</td>' in html and '<col style="width:70%">' in html
-    assert "…" in html and ("chữ " * 100) not in html
+def test_pieces_give_back_the_text_and_break_long_runs():
+    """Pieces joined give the text unchanged (nothing like a zero-width space is added), and
+    no piece has a run longer than CODE_RUN without a separator or space."""
+    rng = random.Random(5)
+    alphabet = "abcĐạiHọc0123456789/_-.:[] "
+    samples = [XPATH, PATH, MESSAGE, "", " ", "a  b ", "x" * 100, "e3b0c44298fc1c149afbf4c8996fb924" * 2]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 120))) for _ in range(300)]
+    for text in samples:
+        for pieces in (code_segments(text), text_pieces(text)):
+            assert "".join(pieces) == text
+            for piece in pieces:
+                for word in piece.split(" "):
+                    assert len(word) <= CODE_RUN or any(s in word[:-1] for s in "/_-.:[]"), (text, piece)
+    assert text_pieces("một hai ba") == ["một hai ba"]  # short words: one piece, Typst breaks at spaces
+
+
+def test_cells_are_styled_and_clipped():
+    t = Table(("Mã", "Số", "Mô tả", "Tỉ lệ"), (("a/b_c", 12, "chữ " * 100, 0.25),))
+    model = table_model(t, (Column(20, "code"), Column(10, "num"), Column(60, "text", 40), Column(10, "num")))
+    assert model["widths"] == [20, 10, 60, 10] and model["styles"] == ["code", "num", "text", "num"]
+    code, num, text, rate = model["rows"][0]
+    assert code == [["a/", "b_", "c"]] and num == [["12"]] and rate == [["0,2"]]
+    assert "".join(text[0]).endswith("…") and len("".join(text[0])) <= 40
     assert is_clipped(Table(("a", "b", "c", "d", "e"), (("x", "y", "z", MESSAGE, "w"),)), "samples")
     assert not is_clipped(Table(("a", "b", "c", "d", "e"), (("x", "y", "z", "ngắn", "w"),)), "samples")
 
 
-def _cells(page_box):
-    from weasyprint.formatting_structure.boxes import TableCellBox
-
-    stack = [page_box]
-    while stack:
-        box = stack.pop()
-        if isinstance(box, TableCellBox):
-            yield box
-        stack.extend(getattr(box, "children", ()))
-
-
-def _overflow(cell) -> list[str]:
-    """Texts of ``cell`` whose right edge passes the cell's right border."""
-    from weasyprint.formatting_structure.boxes import TextBox
-
-    right = cell.position_x + cell.border_width() + 0.5
-    out, stack = [], list(cell.children)
-    while stack:
-        box = stack.pop()
-        if isinstance(box, TextBox) and box.position_x + box.width > right:
-            out.append(box.text)
-        stack.extend(getattr(box, "children", ()))
-    return out
-
-
-def test_long_tokens_stay_inside_their_cells(tmp_path):
-    """The sample table of a schema error (an XPath of 250 characters with no space, a long file
-    path): no text may run past its cell, in any table of the PDF."""
-    from weasyprint import HTML
-
-    from hocba_audit.pdf import TEMPLATES, _fonts, inspector_html
-
-    report = report_of(build_db(tmp_path / "audit.duckdb"), as_of=AS_OF)
+@pytest.fixture(scope="module")
+def long_report(tmp_path_factory):
+    """A report whose samples are a schema error: an XPath of 250 characters with no space, a
+    long file path, a long message."""
+    report = report_of(build_db(tmp_path_factory.mktemp("pdf") / "audit.duckdb"), as_of=AS_OF)
     samples = Table(("Đối tượng", "Trường dữ liệu", "Giá trị sai", "Mô tả", "Vị trí trong tệp nguồn"),
                     ((f"Tệp {PATH}; Vai trò ký Con dấu của trường", "Lỗi cấu trúc", XPATH, MESSAGE,
                       f"{PATH}, dòng 125"),) * 3)
     group = FindingGroup("CKS-043", "lỗi", "Chữ ký số", "Tệp học bạ số không đúng lược đồ dữ liệu", 5,
                          ("Đọc danh sách lỗi lược đồ.",), "QĐ 3016/QĐ-BGDĐT", samples)
-    report = dataclasses.replace(report, top_findings=(group,))
-    html = inspector_html(report, {})
-    assert "rút gọn" in html  # the note under shortened samples
-    doc = HTML(string=html, base_url=str(TEMPLATES)).render(font_config=_fonts())
-    cells = [c for page in doc.pages for c in _cells(page._page_box)]
-    assert len(cells) > 50
-    bad = [t for c in cells for t in _overflow(c)]
-    assert not bad, bad[:5]
+    return dataclasses.replace(report, top_findings=(group,))
+
+
+def test_long_tokens_stay_inside_their_cells(long_report, monkeypatch):
+    """Typst measures every unbreakable run of every cell against its column: none is wider.
+    Without the break pieces the same check finds the path and the XPath (it can fail)."""
+    doc = inspector_document(long_report, {})
+    cells = sum(len(r) for b in doc["blocks"] if b["k"] == "table" for r in b["rows"])
+    assert cells > 50
+    assert overflowing_cells(doc) == []
+    monkeypatch.setattr(pdf_tables, "code_segments", lambda text, run=0: [text])
+    monkeypatch.setattr(pdf_tables, "text_pieces", lambda text, run=0: [text])
+    words = {o["word"] for o in overflowing_cells(inspector_document(long_report, {}))}
+    assert any(PATH in w for w in words) and any("KetQuaTieuHoc" in w for w in words), words
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_text_reaches_the_pdf_as_text_not_markup(long_report, tmp_path):
+    """Report values that look like Typst markup are printed as they are; the shortened-value
+    note is there; no zero-width character is added to the PDF's text."""
+    tricky = "#set page(width: 1cm) *đậm* _nghiêng_ $x^2$ [a] <nhãn> @ref \\ `mã` // chú thích"
+    samples = Table(long_report.top_findings[0].samples.columns,
+                    (("Học sinh " + tricky, "Tên", "x", tricky, "dòng 1"),))
+    group = dataclasses.replace(long_report.top_findings[0], title=tricky, samples=samples)
+    report = dataclasses.replace(long_report, top_findings=(group, long_report.top_findings[0]))
+    path = tmp_path / "t.pdf"
+    path.write_bytes(compile_inspector_pdf(inspector_document(report, {}), {}))
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    flat = " ".join(text.split())
+    assert "#set page(width: 1cm) *đậm* _nghiêng_ $x^2$ [a] <nhãn> @ref \\ `mã` // chú thích" in flat
+    assert "rút gọn" in flat and "\u200b" not in text
+    assert "Trang 1/" in flat
 
 
 def test_signing_tables_have_their_layouts(tmp_path):
@@ -101,5 +123,6 @@ def test_signing_tables_have_their_layouts(tmp_path):
     for kind, table in (("coverage", s.coverage_table()), ("status_counts", s.status_counts),
                         ("slot_table", s.slot_table), ("problems", s.problems), ("rules", s.rules),
                         ("certificates", s.certificates)):
-        html = layout_table(table, kind)
-        assert html.count("<col ") == len(table.columns), kind
+        model = layout_table(table, kind)
+        assert len(model["widths"]) == len(table.columns) == len(model["head"]), kind
+        assert all(len(row) == len(table.columns) for row in model["rows"]), kind

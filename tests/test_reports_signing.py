@@ -523,20 +523,41 @@ def test_city_ranks_signing_and_certificates_with_risk_per_deadline(db, tmp_path
     assert march[1][7] == "Chưa sẵn sàng" and "quá hạn 31 ngày" in march[1][-1]
 
 
-def test_pdf_partials_render_the_signing_section(db, tmp_path):
-    from hocba_audit.pdf import _template
+def _document_text(node) -> str:
+    """Every string of the PDF's document model; a table line's pieces joined as printed."""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, dict):
+        return "\n".join(_document_text(v) for v in node.values())
+    if isinstance(node, list) and node and all(isinstance(x, str) for x in node):
+        return "".join(node)
+    if isinstance(node, list):
+        return "\n".join(_document_text(v) for v in node)
+    return str(node)
 
-    env = _template().environment  # the PDF's own environment, with its filters and tests
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_pdf_renders_the_signing_section(db, tmp_path):
+    """The inspector PDF's signing section and verdict parts, with and without signed files:
+    in the document model (table cells as printed) and in the typeset PDF's text."""
+    from hocba_audit.pdf import compile_inspector_pdf, inspector_document
+
     for r in (report_of(db, as_of=AS_OF), report_of(build_db(tmp_path / "none.duckdb", signed=False), as_of=AS_OF)):
-        html = env.get_template("_signing.html.j2").render(r=r, svgs={})
-        html += env.get_template("_verdict_parts.html.j2").render(r=r)
-        assert "Ký số học bạ và chứng thư số" in html and "Chứng thư số" in html and "Gói đồng bộ" in html
-        assert "Kết luận chung là mức thấp nhất" in html
-        assert not [i for i in IDS if i in html] and not UNMASKED_ID.findall(html)
+        doc = inspector_document(r, {})
+        text = _document_text(doc)
+        path = tmp_path / "r.pdf"
+        path.write_bytes(compile_inspector_pdf(doc, {}))
+        printed = " ".join(subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True,
+                                          text=True).stdout.split())
+        for s in ("Ký số học bạ và chứng thư số", "Chứng thư số", "Gói đồng bộ", "Kết luận chung là mức thấp nhất"):
+            assert s in text and s in printed, s
+        assert not [i for i in IDS if i in text or i in printed]
+        assert not UNMASKED_ID.findall(text) and not UNMASKED_ID.findall(printed)
         if r.signing.has_files:
-            assert "3/7 (42,9 %)" in html and "031******222" in html  # masked in the problem's explanation
+            assert "3/7 (42,9 %)" in text and "3/7 (42,9 %)" in printed
+            assert "031******222" in text  # masked in the problem's explanation
         else:
-            assert "Chưa có dữ liệu chữ ký." in html and "chưa sẵn sàng" in html
+            assert "Chưa có dữ liệu chữ ký." in printed and "chưa sẵn sàng" in printed
 
 
 def test_offline_renderer_puts_the_runtime_in_the_first_chart_only():

@@ -1,28 +1,36 @@
 """Tables of the inspector PDF: a report ``Table`` laid out for A4 with fixed column widths.
 
-WeasyPrint lays a table out from its column widths; with none given, every column gets the same
-share and long Vietnamese sentences wrap into narrow columns, doubling the page count (and the
-layout time). Each table kind of the PDF therefore has a layout here: a width and a cell style
-per column. Cell styles:
+Each table kind of the PDF has a layout here: a width and a cell style per column. Without one,
+every column would get the same share, long Vietnamese sentences would wrap into narrow columns
+and the page count would double. Cell styles:
 
 - ``num``: right-aligned numbers;
-- ``code``: codes, file paths, XPaths and hashes: smaller, and allowed to break anywhere, so a
-  long token cannot run out of its cell;
-- ``text``: ordinary text (breaks between words, and inside an over-long word).
+- ``code``: codes, file paths, XPaths and hashes: smaller, and allowed to break after any
+  separator and inside long runs (``code_segments``), so a long token cannot run out of its
+  cell into the next one;
+- ``text``: ordinary text (breaks between words; a word longer than ``CODE_RUN`` characters,
+  such as a file name, is cut into pieces like a code value);
+- ``hash``: a SHA-256 in small monospace on one line (64 hex digits fit its column).
 
 Long cell values can be shortened for the PDF (``clip``): the full text stays in the notebook,
-the HTML and the XLSX fix-list, and the template says so under the table.
+the HTML and the XLSX fix-list, and the PDF says so under the table.
+
+``table_model`` turns a table into the plain data the Typst template draws (``pdf.py``).
 """
 
 from __future__ import annotations
 
-import html
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from hocba_audit.report_school import Table
 
 ELLIPSIS = "…"
+#: Longest run of a code value or long word without a break opportunity (characters): 8
+#: capitals at 8.5 pt are about 17 mm wide, narrower than the narrowest column's text width.
+CODE_RUN = 8
+_SEPARATED = re.compile(r"[^/_\-.:\[\]\\;,= ]*[/_\-.:\[\]\\;,= ]?")
 
 
 @dataclass(frozen=True)
@@ -43,36 +51,68 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + ELLIPSIS
 
 
-def _cell(value: Any, col: Column) -> str:
+def code_segments(text: str, run: int = CODE_RUN) -> list[str]:
+    """``text`` cut into pieces that the PDF may break between: after each separator
+    (``/ _ - . : [ ] ; , =``, space) and inside runs longer than ``run`` characters. Joined
+    again they give ``text`` unchanged (no zero-width characters reach the PDF's text)."""
+    out: list[str] = []
+    for piece in _SEPARATED.findall(text):
+        parts = -(-len(piece) // run)  # a long run in equal parts, not 8 + a stray letter
+        size = -(-len(piece) // parts) if parts else 0
+        out.extend(piece[i:i + size] for i in range(0, len(piece), size or 1))
+    return [p for p in out if p]
+
+
+def cell_text(value: Any, col: Column) -> str:
+    """A cell's text as the PDF shows it: '' for None, one decimal with a comma for floats,
+    text clipped to the column's limit."""
     if value is None:
         return ""
     if isinstance(value, float):
-        text = f"{value:.1f}".replace(".", ",")
-    else:
-        text = clip(str(value), col.clip)
-    return html.escape(text).replace("\n", "<br>")
+        return f"{value:.1f}".replace(".", ",")
+    return clip(str(value), col.clip)
 
 
-def pdf_table(table: Table, columns: Sequence[Column], css_class: str = "tbl") -> str:
-    """``table`` as HTML for WeasyPrint, with one ``Column`` layout per column.
+def text_pieces(line: str, run: int = CODE_RUN) -> list[str]:
+    """A text line as pieces: words of at most ``run`` characters stay whole (with their
+    spaces), longer ones are cut like code (``code_segments``)."""
+    out: list[str] = []
+    for word in re.findall(r"\S+\s*|\s+", line):
+        if len(word.rstrip()) > run:
+            out.extend(code_segments(word, run))
+        elif out and out[-1][-1:].isspace():
+            out[-1] += word  # runs of short words stay one piece (fewer boxes to lay out)
+        else:
+            out.append(word)
+    return out or [""]
+
+
+def cell_model(value: Any, col: Column) -> list[list[str]]:
+    """The cell as lines, each line a list of pieces the PDF may break between (it also
+    breaks between words inside a piece)."""
+    lines = cell_text(value, col).split("\n")
+    if col.style == "hash":
+        return [[line] for line in lines]
+    if col.style == "code":
+        return [code_segments(line) or [""] for line in lines]
+    return [text_pieces(line) for line in lines]
+
+
+def table_model(table: Table, columns: Sequence[Column], long_rows: bool = False) -> dict[str, Any]:
+    """``table`` as the Typst template's table block, with one ``Column`` layout per column.
 
     Raises ValueError when the layout does not match the table (a column added to a report
     table must get a layout here, not a silently equal share)."""
     if len(columns) != len(table.columns):
         raise ValueError(f"PDF table layout has {len(columns)} columns, the table has "
                          f"{len(table.columns)}: {table.columns}")
-    cols = "".join(f'<col style="width:{c.width:g}%">' for c in columns)
-    head = "".join(f'<th class="{c.style}">{html.escape(name)}</th>'
-                   for name, c in zip(table.columns, columns))
-    body = "".join("<tr>" + "".join(f'<td class="{c.style}">{_cell(v, c)}</td>'
-                                    for v, c in zip(row, columns)) + "</tr>"
-                   for row in table.rows)
-    return (f'<table class="{css_class}"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+    return {"k": "table", "widths": [c.width for c in columns], "styles": [c.style for c in columns],
+            "head": list(table.columns), "long": long_rows,
+            "rows": [[cell_model(v, c) for v, c in zip(row, columns)] for row in table.rows]}
 
 
 def clipped(table: Table, columns: Sequence[Column]) -> bool:
-    """Whether ``pdf_table`` shortens any cell of ``table``."""
+    """Whether ``table_model`` shortens any cell of ``table``."""
     return any(c.clip and v is not None and not isinstance(v, (int, float)) and len(str(v)) > c.clip
                for row in table.rows for v, c in zip(row, columns))
 
@@ -99,17 +139,22 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
     # top findings' samples (object, field, bad value, message, location)
     "samples": (Column(21, T, 160), Column(12, T), Column(13, C, 60), Column(36, T, 300),
                 Column(18, T)),
+    # findings by category and severity (category, severity, rules failed, records)
+    "by_category": (Column(40, T), Column(20, T), Column(20, N), Column(20, N)),
+    # the verdict's three parts (part, deadline, verdict, figures)
+    "verdict_parts": (Column(18, T), Column(24, T), Column(18, T), Column(40, T)),
+    # evidence: input files (file, sheet, SHA-256, rows read / loaded / rejected)
+    "files": (Column(21, C), Column(17, T), Column(51, "hash"), Column(11, N)),
 }
 
 
-#: Tables whose rows run to several lines: a row is kept on one page (``break-inside: avoid``
-#: costs WeasyPrint about 0.3 s a report when set on every table, so only these have it).
+#: Tables whose rows run to several lines: a row is kept on one page.
 LONG_ROWS = frozenset({"problems", "certificates", "samples"})
 
 
-def layout_table(table: Table, kind: str) -> str:
-    """``pdf_table`` with the layout named ``kind``."""
-    return pdf_table(table, LAYOUTS[kind], "tbl long" if kind in LONG_ROWS else "tbl")
+def layout_table(table: Table, kind: str) -> dict[str, Any]:
+    """``table_model`` with the layout named ``kind``."""
+    return table_model(table, LAYOUTS[kind], kind in LONG_ROWS)
 
 
 def is_clipped(table: Table, kind: str) -> bool:

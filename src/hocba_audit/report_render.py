@@ -19,7 +19,7 @@ midway leaves every earlier file whole and the next run renders that school agai
 
 Kernels (``kernels=``): ``"warm"`` (default) keeps one Jupyter kernel per worker process alive
 for all of its schools (``kernel_pool.WarmKernel``: started while the worker imports Altair and
-WeasyPrint, the notebook's imports done once, the namespace reset before each school, restarted
+loads Typst, the notebook's imports done once, the namespace reset before each school, restarted
 if it dies, shut down when the worker exits); ``"cold"`` starts a kernel per notebook (papermill's
 default). Both give the same executed notebook; ``bench/reports.py`` compares them.
 """
@@ -45,7 +45,7 @@ from hocba_audit.paths import project_dir
 NOTEBOOKS = project_dir() / "notebooks"
 SCHOOL_FILES = ("school_audit.ipynb", "school_audit.html", "thanh_tra.pdf", "danh_sach_sua_loi.xlsx")
 KEY_FILE = "report.json"
-_CODE_FILES = ("report_school.py", "charts.py", "pdf.py", "fixlist.py", "masking.py", "reports.py",
+_CODE_FILES = ("report_school.py", "charts.py", "pdf.py", "pdf_tables.py", "fixlist.py", "masking.py", "reports.py",
                "report_render.py", "labels.py")
 KERNEL_MODES = ("warm", "cold")
 #: Imported once by each warm kernel (what the school notebook's first code cell imports).
@@ -105,13 +105,14 @@ def _warm(kernels: str = "warm") -> None:
         except RuntimeError:
             pass  # the first school starts it again (and retries)
     import altair as alt
-    import weasyprint  # noqa: F401
 
+    from hocba_audit import pdf
     from hocba_audit.charts import to_svg
     from hocba_audit.reports import warm_up
 
     to_svg(alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q"))  # engine warm-up
     warm_up()  # papermill, nbconvert and the HTML exporter
+    pdf.warm_up()  # Typst's font book and the parsed template
     import hocba_audit.charts as charts
 
     if hasattr(charts, "runtime_js"):
