@@ -27,9 +27,17 @@ from typing import Any, Sequence
 from hocba_audit.report_school import Table
 
 ELLIPSIS = "…"
-#: Longest run of a code value or long word without a break opportunity (characters): 8
-#: capitals at 8.5 pt are about 17 mm wide, narrower than the narrowest column's text width.
+#: Longest run of a code value or long word without a break opportunity (characters) in the
+#: narrowest column: 8 capitals at 8.5 pt are about 17 mm wide.
 CODE_RUN = 8
+#: Width a table may take (mm): the page's text width (170 mm) less the verdict box's insets,
+#: the widest box a table is put in; a column's share of it bounds the words it holds.
+TABLE_WIDTH_MM = 160
+#: A wide glyph, in em (capitals such as M and W are 0.8-0.95 em in Liberation Serif; most
+#: letters are 0.4-0.6 em): how many characters a column surely holds on one line.
+WIDE_GLYPH_EM = 0.75
+CELL_INSET_MM = 1.2
+FONT_PT = {"text": 8.5, "num": 8.5, "code": 7.5, "hash": 6.0}
 _SEPARATED = re.compile(r"[^/_\-.:\[\]\\;,= ]*[/_\-.:\[\]\\;,= ]?")
 
 
@@ -87,6 +95,13 @@ def text_pieces(line: str, run: int = CODE_RUN) -> list[str]:
     return out or [""]
 
 
+def column_run(col: Column) -> int:
+    """Characters that surely fit on one line of ``col`` (at least ``CODE_RUN``): words up to
+    this long are never cut, so a word that fits moves to the next line whole."""
+    inner_pt = (TABLE_WIDTH_MM * col.width / 100 - 2 * CELL_INSET_MM) * 72 / 25.4
+    return max(CODE_RUN, int(inner_pt / (WIDE_GLYPH_EM * FONT_PT.get(col.style, 8.5))))
+
+
 def cell_model(value: Any, col: Column) -> list[list[str]]:
     """The cell as lines, each line a list of pieces the PDF may break between (it also
     breaks between words inside a piece)."""
@@ -94,8 +109,8 @@ def cell_model(value: Any, col: Column) -> list[list[str]]:
     if col.style == "hash":
         return [[line] for line in lines]
     if col.style == "code":
-        return [code_segments(line) or [""] for line in lines]
-    return [text_pieces(line) for line in lines]
+        return [code_segments(line, column_run(col)) or [""] for line in lines]
+    return [text_pieces(line, column_run(col)) for line in lines]
 
 
 def table_model(table: Table, columns: Sequence[Column], long_rows: bool = False) -> dict[str, Any]:
