@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import altair as alt
+from altair.utils.schemapi import debug_mode
 
 FONT = "DejaVu Sans"
 #: JupyterLab 4 renders this mimetype interactively (it has no v6 renderer).
@@ -38,10 +39,11 @@ SCOPE_COLORS = alt.Scale(domain=["Trường", "Thành phố (cùng cấp học)"
 
 
 def spec_of(chart: alt.TopLevelMixin | dict[str, Any]) -> dict[str, Any]:
-    """The chart's Vega-Lite spec. ``chart.to_dict()`` validates it against Vega-Lite's JSON
-    schema (about half of its cost), so a chart converted to several forms is converted once
-    and its spec passed on (``to_svg``, ``bundle`` take either)."""
-    return chart if isinstance(chart, dict) else chart.to_dict()
+    """The chart's Vega-Lite spec, without Altair's JSON-schema validation (about two thirds of
+    ``to_dict``'s cost; ``tests/test_charts_speed_equivalence.py`` validates every chart of real
+    reports instead). A chart converted to several forms is converted once and its spec passed
+    on (``to_svg``, ``bundle`` take either)."""
+    return chart if isinstance(chart, dict) else chart.to_dict(validate=False)
 
 
 def to_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
@@ -156,8 +158,8 @@ def enable_offline_renderer(html: bool = True) -> None:
 
 
 def _empty(title: str, text: str = "Không có dữ liệu") -> alt.Chart:
-    return alt.Chart(alt.Data(values=[{"t": text}])).mark_text(size=14, color="#666").encode(
-        text="t:N").properties(title=title, width=420, height=60)
+    return alt.Chart(alt.Data(values=[{"t": text}]), title=title, width=420, height=60).mark_text(
+        size=14, color="#666").encode(text="t:N")
 
 
 def category_chart(rows: list[dict]) -> alt.Chart:
@@ -165,13 +167,13 @@ def category_chart(rows: list[dict]) -> alt.Chart:
     data = [r for r in rows if r["records"]]
     if not data:
         return _empty(title, "Không có bản ghi nào không đạt")
-    return alt.Chart(alt.Data(values=data)).mark_bar().encode(
+    return alt.Chart(alt.Data(values=data), title=title, width=420, height=alt.Step(26)).mark_bar().encode(
         y=alt.Y("category:N", title="Nhóm quy tắc", sort="-x"),
         x=alt.X("records:Q", title="Số bản ghi không đạt", stack=True),
         color=alt.Color("severity:N", title="Mức độ", scale=SEVERITY_COLORS),
         tooltip=[alt.Tooltip("category:N", title="Nhóm"), alt.Tooltip("severity:N", title="Mức độ"),
                  alt.Tooltip("records:Q", title="Bản ghi"), alt.Tooltip("rules_failed:Q", title="Quy tắc")],
-    ).properties(title=title, width=420, height=alt.Step(26))
+    )
 
 
 def completeness_chart(rows: list[dict], limit: int = 30) -> alt.Chart:
@@ -190,18 +192,18 @@ def completeness_chart(rows: list[dict], limit: int = 30) -> alt.Chart:
             if rate is not None:
                 values.append({"field": label, "table_vi": r.get("table_vi") or r["table"],
                                "field_vi": r.get("field_vi") or r["field"], "scope": scope, "rate": round(rate, 4)})
-    base = alt.Chart(alt.Data(values=values)).encode(
+    base = alt.Chart().encode(  # the data goes on the layer chart: not copied into each layer
         x=alt.X("scope:N", title="Phạm vi", sort=["Trường", "Thành phố (cùng cấp học)"],
                 axis=alt.Axis(labelAngle=0, title=None)),
         y=alt.Y("field:N", title="Bảng · trường dữ liệu", sort=[_field_text(r) for r in gaps],
-                axis=alt.Axis(labelLimit=320, title=None)),
+                axis=alt.Axis(title=None)),
     )
     rect = base.mark_rect().encode(
         color=alt.Color("rate:Q", title="Tỉ lệ có dữ liệu", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")),
         tooltip=[alt.Tooltip("table_vi:N", title="Bảng"), alt.Tooltip("field_vi:N", title="Trường dữ liệu"),
                  alt.Tooltip("scope:N", title="Phạm vi"), alt.Tooltip("rate:Q", title="Tỉ lệ có dữ liệu", format=".1%")])
     text = base.mark_text(fontSize=10).encode(text=alt.Text("rate:Q", format=".0%"))
-    return (rect + text).properties(title=title, width=260, height=alt.Step(16))
+    return alt.layer(rect, text, data=alt.Data(values=values), title=title, width=260, height=alt.Step(16))
 
 
 def _field_text(r: dict) -> str:
@@ -226,9 +228,9 @@ def coverage_chart(coverage: list[dict]) -> alt.Chart:
             n = c["enrolled"]
             values.append({"class": label, "role": role, "signed": c[key], "enrolled": n,
                            "rate": round(c[key] / n, 4) if n else 0.0, "text": f"{c[key]}/{n}"})
-    base = alt.Chart(alt.Data(values=values)).encode(
+    base = alt.Chart().encode(
         x=alt.X("role:N", title="Vai trò", sort=[r for _, r in roles],
-                axis=alt.Axis(labelAngle=0, labelLimit=200, title=None)),
+                axis=alt.Axis(labelAngle=0, title=None)),
         y=alt.Y("class:N", title="Lớp", sort=order),
     )
     rect = base.mark_rect().encode(
@@ -237,7 +239,7 @@ def coverage_chart(coverage: list[dict]) -> alt.Chart:
                  alt.Tooltip("signed:Q", title="Có chữ ký hợp lệ"), alt.Tooltip("enrolled:Q", title="Số học sinh"),
                  alt.Tooltip("rate:Q", title="Tỉ lệ", format=".1%")])
     text = base.mark_text(fontSize=10).encode(text="text:N")
-    return (rect + text).properties(title=title, width=440, height=alt.Step(18))
+    return alt.layer(rect, text, data=alt.Data(values=values), title=title, width=440, height=alt.Step(18))
 
 
 def marks_chart(rows: list[dict], source: str) -> alt.Chart:
@@ -250,31 +252,54 @@ def marks_chart(rows: list[dict], source: str) -> alt.Chart:
                        "n": r["school_n"]})
         values.append({"kind": r["kind"], "bin": r["bin"], "scope": "Thành phố (cùng cấp học)",
                        "share": round(r["city"], 4), "n": r["city_n"]})
-    return alt.Chart(alt.Data(values=values)).mark_line(point=True).encode(
+    chart = alt.Chart(alt.Data(values=values), title=title, width=170, height=150)
+    return chart.mark_line(point=True).encode(
         x=alt.X("bin:O", title="Điểm (làm tròn xuống)", axis=alt.Axis(labelAngle=0)),
+        # one legend for colour, dash and width (same field and title: Vega-Lite merges them;
+        # legend=None on any one of them would drop the merged legend)
         strokeDash=alt.StrokeDash("scope:N", title="Phạm vi", scale=alt.Scale(
             domain=["Trường", "Thành phố (cùng cấp học)"], range=[[1, 0], [5, 3]])),
-        strokeWidth=alt.StrokeWidth("scope:N", legend=None, scale=alt.Scale(
+        strokeWidth=alt.StrokeWidth("scope:N", title="Phạm vi", scale=alt.Scale(
             domain=["Trường", "Thành phố (cùng cấp học)"], range=[3, 1.5])),
         y=alt.Y("share:Q", title="Tỉ lệ trong tổng số điểm cùng loại", axis=alt.Axis(format="%")),
         color=alt.Color("scope:N", title="Phạm vi", scale=SCOPE_COLORS),
         column=alt.Column("kind:N", title="Loại điểm"),
         tooltip=[alt.Tooltip("scope:N", title="Phạm vi"), alt.Tooltip("bin:O", title="Điểm"),
                  alt.Tooltip("share:Q", title="Tỉ lệ", format=".1%"), alt.Tooltip("n:Q", title="Tổng số điểm")],
-    ).properties(title=title, width=170, height=150)
+    )
+
+
+def chart_config() -> alt.Config:
+    """The report charts' config:
+
+    - one font for measuring (vl-convert) and drawing (Typst, browsers): no clipped labels;
+    - the number locale in the spec, so that every renderer (vl-convert, JupyterLab, the HTML's
+      Vega view) formats '42,9 %' alike;
+    - no width limit on axis and legend texts. The labels are ours and short (the longest,
+      "table · field" on the completeness axis, is about 310 px at 10 px), and vl-convert
+      measures a text with a limit three times (cut for its bounds, its width, cut again when
+      drawn) instead of once: text measuring is most of a chart's SVG time. A longer label
+      widens its chart instead of losing its end."""
+    return alt.Config(font=FONT, locale={"number": VI_LOCALE}, axis=alt.AxisConfig(labelLimit=0),
+                      legend=alt.LegendConfig(labelLimit=0, titleLimit=0))
 
 
 def school_charts(report: Any) -> dict[str, alt.TopLevelMixin]:
-    """The per-school report's charts (``report`` is a ``report_school.SchoolReport``)."""
-    charts = {
-        "category": category_chart(report.by_category),
-        "completeness": completeness_chart(report.completeness),
-        "marks": marks_chart(report.marks, report.marks_source),
-    }
-    signing = getattr(report, "signing", None)
-    if signing is not None and signing.has_files:
-        charts["coverage"] = coverage_chart(signing.coverage)
-    # one font for measuring (vl-convert) and drawing (WeasyPrint, browsers): no clipped labels;
-    # the number locale in the spec, so that every renderer (vl-convert, JupyterLab, the HTML's
-    # Vega view) formats '42,9 %' alike
-    return {k: c.configure(font=FONT, locale={"number": VI_LOCALE}) for k, c in charts.items()}
+    """The per-school report's charts (``report`` is a ``report_school.SchoolReport``).
+
+    Built without Altair's validation of each part as it is made (its debug mode: about half
+    of the building time); the tests validate the finished specs of real reports."""
+    with debug_mode(False):
+        charts = {
+            "category": category_chart(report.by_category),
+            "completeness": completeness_chart(report.completeness),
+            "marks": marks_chart(report.marks, report.marks_source),
+        }
+        signing = getattr(report, "signing", None)
+        if signing is not None and signing.has_files:
+            charts["coverage"] = coverage_chart(signing.coverage)
+        for chart in charts.values():
+            # Set on the charts just made: ``configure`` would copy them (a layer chart's copy
+            # deep-copies its layers).
+            chart.config = chart_config()
+    return charts
