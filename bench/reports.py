@@ -31,15 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} CPUs)"
+from timing import load, pct
 
 
 STEPS = ["total", "cpu", "data", "charts", "notebook_html", "notebook", "html", "pdf", "xlsx"]
