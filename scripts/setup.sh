@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the project uses at run time: fonts with Vietnamese glyphs (DejaVu for the
-# charts, Liberation Serif, metric-compatible with Times New Roman, for the inspector PDF that
-# Typst typesets), poppler-utils for the tests that turn PDFs back into text.
-APT_PACKAGES=(fonts-dejavu-core fonts-liberation poppler-utils ${HOCBA_APT_PACKAGES:-})
+# charts, Liberation Serif 2 (with every Vietnamese letter; metric-compatible with Times New Roman)
+# for the inspector PDF that Typst typesets), poppler-utils for the tests that turn PDFs into text.
+APT_PACKAGES=(fonts-dejavu-core fonts-liberation2 poppler-utils ${HOCBA_APT_PACKAGES:-})
 
 py=${PYTHON:-}
 if [ -z "$py" ]; then

@@ -126,3 +126,19 @@ def test_signing_tables_have_their_layouts(tmp_path):
         model = layout_table(table, kind)
         assert len(model["widths"]) == len(table.columns) == len(model["head"]), kind
         assert all(len(row) == len(table.columns) for row in model["rows"]), kind
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) is not installed")
+def test_vietnamese_text_is_set_in_one_serif_font(long_report, tmp_path):
+    """Every Vietnamese letter is in Liberation Serif 2 (fonts-liberation2, installed by
+    scripts/setup.sh): no word mixes in DejaVu Serif glyphs for ệ, ố, ữ … as Liberation 1.x
+    (fonts-liberation) made it, and the template's serif fallback is never used."""
+    from hocba_audit.pdf import FONT_DIRS, font_dirs
+
+    assert font_dirs() and font_dirs()[0] == FONT_DIRS[0], "fonts-liberation2 is not installed"
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(compile_inspector_pdf(inspector_document(long_report, {}), {}))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:] if line.strip()}
+    assert {"LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-Italic"} <= names, names
+    assert not [n for n in names if "DejaVuSerif" in n], names

@@ -27,7 +27,9 @@ from hocba_audit.report_school import SchoolReport, Table, vn_date
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = TEMPLATES / "inspector.typ"
 #: Fonts, in order: Liberation Serif is metric-compatible with Times New Roman (the official
-#: style); DejaVu covers every Vietnamese letter when it is missing (both are Debian packages).
+#: style); DejaVu Serif only for a glyph it lacks. Liberation 1.x (Debian's fonts-liberation)
+#: has no Vietnamese letters with two marks (ệ, ố, ữ …): those fell back to DejaVu inside the
+#: words, so the PDF uses Liberation 2 (fonts-liberation2) from its own folder.
 SERIF = ("Liberation Serif", "DejaVu Serif")
 MONO = "DejaVu Sans Mono"
 #: Per process: Typst's compiler with its font book (fonts are looked up once, not per school).
@@ -39,12 +41,27 @@ CLIPPED_PROBLEMS_VI = ("Giải thích dài được rút gọn (…); bản đ�
                        "sửa lỗi của trường.")
 
 
+#: Font folders the PDF is typeset with, when they exist (Debian's fonts-liberation2 and
+#: fonts-dejavu-core, which scripts/setup.sh installs): only these and Typst's own fonts, so
+#: that other installed fonts (Liberation 1.x has the same family name) cannot be picked.
+FONT_DIRS = ("/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/dejavu")
+
+
+def font_dirs() -> list[str]:
+    """The folders of ``FONT_DIRS`` present here; empty when Liberation 2 is missing (the
+    system's fonts are used then)."""
+    if not Path(FONT_DIRS[0], "LiberationSerif-Regular.ttf").is_file():
+        return []
+    return [d for d in FONT_DIRS if Path(d).is_dir()]
+
+
 def _compiler() -> Any:
     global _COMPILER
     if _COMPILER is None:
         import typst
 
-        _COMPILER = typst.Compiler(root=str(TEMPLATES))
+        dirs = font_dirs()
+        _COMPILER = typst.Compiler(root=str(TEMPLATES), font_paths=dirs, ignore_system_fonts=bool(dirs))
     return _COMPILER
 
 
@@ -278,7 +295,9 @@ def overflowing_cells(document: dict[str, Any], svgs: dict[str, str] | None = No
     import typst
 
     inputs = {"data": json.dumps(document, ensure_ascii=False), "svgs": json.dumps(svgs or {}), "check": "1"}
-    found = typst.query(str(TEMPLATE), "<overflow>", root=str(TEMPLATES), sys_inputs=inputs, field="value")
+    dirs = font_dirs()
+    found = typst.query(str(TEMPLATE), "<overflow>", root=str(TEMPLATES), sys_inputs=inputs, field="value",
+                        font_paths=dirs, ignore_system_fonts=bool(dirs))
     return json.loads(found) if isinstance(found, str) else list(found)
 
 
