@@ -142,3 +142,23 @@ def test_vietnamese_text_is_set_in_one_serif_font(long_report, tmp_path):
     names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:] if line.strip()}
     assert {"LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-Italic"} <= names, names
     assert not [n for n in names if "DejaVuSerif" in n], names
+
+
+def test_multi_line_rows_are_never_split_across_pages(long_report, tmp_path, monkeypatch):
+    """Rows of the samples table (long messages) stay on one page, however many there are;
+    the same check finds split rows in a template whose rows may break (it can fail)."""
+    from hocba_audit import pdf
+
+    group = long_report.top_findings[0]
+    rows = tuple((f"Học sinh số {n}", "Trường", "x", MESSAGE[: 120 + 7 * n], f"dòng {n}") for n in range(40))
+    report = dataclasses.replace(long_report, top_findings=(dataclasses.replace(
+        group, samples=Table(group.samples.columns, rows)),))
+    doc = inspector_document(report, {})
+    assert pdf.split_rows(doc) == []
+    breakable = tmp_path / "inspector.typ"
+    breakable.write_text(pdf.TEMPLATE.read_text(encoding="utf-8").replace("breakable: not b.long", "breakable: true"),
+                         encoding="utf-8")
+    monkeypatch.setattr(pdf, "TEMPLATE", breakable)
+    monkeypatch.setattr(pdf, "TEMPLATES", tmp_path)
+    split = pdf.split_rows(doc)
+    assert split and all(len(s["pages"]) == 2 for s in split), split

@@ -301,6 +301,23 @@ def overflowing_cells(document: dict[str, Any], svgs: dict[str, str] | None = No
     return json.loads(found) if isinstance(found, str) else list(found)
 
 
+def split_rows(document: dict[str, Any], svgs: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Rows of ``document``'s multi-line tables (``LONG_ROWS``) that Typst lays out across two
+    pages: (table, row, pages). The template keeps such rows whole; this proves it."""
+    import typst
+
+    document = {**document, "blocks": [{**b, "id": f"t{n}"} if b.get("k") == "table" else b
+                                       for n, b in enumerate(document["blocks"])]}
+    inputs = {"data": json.dumps(document, ensure_ascii=False), "svgs": json.dumps(svgs or {}), "check": "1"}
+    dirs = font_dirs()
+    found = typst.query(str(TEMPLATE), "<row-place>", root=str(TEMPLATES), sys_inputs=inputs, field="value",
+                        font_paths=dirs, ignore_system_fonts=bool(dirs))
+    pages: dict[tuple[str, int], set[int]] = {}
+    for mark in (json.loads(found) if isinstance(found, str) else found):
+        pages.setdefault((mark["table"], mark["row"]), set()).add(mark["page"])
+    return [{"table": t, "row": r, "pages": sorted(p)} for (t, r), p in sorted(pages.items()) if len(p) > 1]
+
+
 def write_inspector_pdf(report: SchoolReport, svgs: dict[str, str], path: str | Path) -> Path:
     """Render the inspector PDF to ``path`` (written to a temporary name, then replaced)."""
     path = Path(path)
@@ -319,4 +336,4 @@ def svgs_of(charts: dict[str, Any]) -> dict[str, str]:
 
 
 __all__ = ["LAYOUTS", "evidence_files", "inspector_document", "compile_inspector_pdf",
-           "overflowing_cells", "write_inspector_pdf", "svgs_of", "table_model"]
+           "overflowing_cells", "split_rows", "write_inspector_pdf", "svgs_of", "table_model"]
