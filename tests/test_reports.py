@@ -219,6 +219,29 @@ def test_the_leak_scanner_finds_ids_but_not_decimals_or_uuid_tails():
     assert not UNMASKED_ID.findall('<div id="53772ccd-a7e9-4901-bf39-269649725126"> 33.912866078383')
 
 
+def test_sample_schools_pdfs_have_no_overflowing_cell_and_no_split_row(run, catalogue):
+    """On the real reports of the sample schools (every level, signed files, all the defect
+    kinds of the generator), Typst finds no cell content wider than its column and no
+    multi-line row split across two pages."""
+    from hocba_audit.charts import chart_payloads, school_charts
+    from hocba_audit.pdf import inspector_document, overflowing_cells, split_rows, svgs_of
+    from hocba_audit.report_render import PDF_EDITION
+    from hocba_audit.report_school import build_school_report, catalogue_info, open_db
+
+    _run_dir, db, _o, _c = run
+    con = open_db(db)
+    try:
+        for sid in SCHOOLS:
+            report = build_school_report(con, sid, "r1", catalogue_info(catalogue), as_of="2026-01-05",
+                                         **PDF_EDITION)
+            svgs = svgs_of(chart_payloads(school_charts(report), html=False))
+            doc = inspector_document(report, svgs)
+            assert overflowing_cells(doc, svgs) == [], sid
+            assert split_rows(doc, svgs) == [], sid
+    finally:
+        con.close()
+
+
 def test_pdf_edition_cut_from_the_notebook_report_equals_one_built_for_it(run, catalogue):
     """The worker builds one report (the notebook's) and cuts the PDF's edition from it: the
     same report as ``build_school_report`` gives with the PDF's top rules, samples and
