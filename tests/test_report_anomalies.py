@@ -6,6 +6,8 @@ book here."""
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -217,3 +219,13 @@ def test_no_pupil_code_in_what_the_explorer_shows():
     flags = anomaly_flags(con)
     shown = repr(class_subject_stats(con)) + repr(flags) + repr(flags_table(flags).rows)
     assert flags and not [p for p in pupils if p in shown]
+
+
+def test_numbers_written_the_vietnamese_way_are_right_aligned_and_codes_are_not():
+    """The explorer's tables carry means and shares as text ('7,82', '24 %'): they line up
+    on the right like numbers; codes made of digits (school, pupil) stay on the left."""
+    from hocba_audit.report_school import Table
+
+    html = Table(("a", "b", "c", "d", "e", "f"), (("7,82", "24 %", "+2,6", "31200000", "2025-2026", 3),)).to_html()
+    aligns = re.findall(r'<td style="text-align:(\w+)">', html)
+    assert aligns == ["right", "right", "right", "left", "left", "right"]

@@ -117,8 +117,17 @@ class Table:
         return self.to_html()
 
 
+#: A number already written the Vietnamese way ('7,82', '+2,6', '24 %', '1.234,5'): right-aligned
+#: like a number. Plain digit strings stay left: they are codes (school, pupil, class).
+_VN_NUMBER = re.compile(r"[+\-−]?\d{1,3}(?:\.\d{3})*(?:,\d+)?(?: %)?")
+
+
 def _align(value: Any) -> str:
-    return "right" if isinstance(value, (int, float)) and not isinstance(value, bool) else "left"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "right"
+    if isinstance(value, str) and ("," in value or value.endswith("%")) and _VN_NUMBER.fullmatch(value):
+        return "right"
+    return "left"
 
 
 def _cell_html(value: Any) -> str:
