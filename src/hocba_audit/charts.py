@@ -40,7 +40,7 @@ SCOPE_COLORS = alt.Scale(domain=["Trường", "Thành phố (cùng cấp học)"
 
 def spec_of(chart: alt.TopLevelMixin | dict[str, Any]) -> dict[str, Any]:
     """The chart's Vega-Lite spec, without Altair's JSON-schema validation (about two thirds of
-    ``to_dict``'s cost; ``tests/test_charts_speed_equivalence.py`` validates every chart of real
+    ``to_dict``'s cost; ``tests/test_charts_specs.py`` validates every chart of real
     reports instead). A chart converted to several forms is converted once and its spec passed
     on (``to_svg``, ``bundle`` take either)."""
     return chart if isinstance(chart, dict) else chart.to_dict(validate=False)

@@ -6,8 +6,8 @@ Typst template ``templates/inspector.typ`` draws those blocks; it holds the page
 report logic. The data reaches Typst as JSON through ``sys.inputs`` (so no report text is ever
 parsed as Typst markup) and the charts as SVG text.
 
-Typst lays out a report of 12 pages in about 0.1 s; WeasyPrint, which this module used before,
-took 2.5-3 s for the same report (docs/reports.md has the measurements).
+Typst typesets a school's report (9-12 pages) in 0.25-0.4 s; WeasyPrint, which this module used
+before, took 2.7-3.5 s for the same reports (docs/reports.md has the measurements).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from hocba_audit.pdf_tables import LAYOUTS, Column, cell_model, is_clipped, layout_table, table_model
+from hocba_audit.pdf_tables import Column, cell_model, is_clipped, layout_table
 from hocba_audit.report_school import SchoolReport, Table, vn_date
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -104,7 +104,8 @@ def _h3(text: str) -> dict:
 
 
 def _p(*runs: Any, style: str = "") -> dict:
-    """A paragraph of runs: strings, ``{"b": text}`` (bold) or ``{"i": text}`` (italic)."""
+    """A paragraph of runs: strings, ``{"b": text}`` (bold), ``{"i": text}`` (italic) or
+    ``{"m": text}`` (small monospace, for a command)."""
     return {"k": "p", "t": list(runs), "style": style}
 
 
@@ -272,14 +273,15 @@ def inspector_document(report: SchoolReport, svgs: dict[str, str],
     }
 
 
-def compile_inspector_pdf(document: dict[str, Any], svgs: dict[str, str], *, check: bool = False) -> bytes:
-    """The PDF bytes of ``document`` (``inspector_document``). With ``check`` the template also
-    measures every table cell against its column (see ``overflowing_cells``)."""
+def _inputs(document: dict[str, Any], svgs: dict[str, str] | None, check: bool = False) -> dict[str, str]:
     inputs = {"data": json.dumps(document, ensure_ascii=False),
-              "svgs": json.dumps({k: v for k, v in svgs.items() if v}, ensure_ascii=False)}
-    if check:
-        inputs["check"] = "1"
-    return _compiler().compile(input=str(TEMPLATE), sys_inputs=inputs)
+              "svgs": json.dumps({k: v for k, v in (svgs or {}).items() if v}, ensure_ascii=False)}
+    return {**inputs, "check": "1"} if check else inputs
+
+
+def compile_inspector_pdf(document: dict[str, Any], svgs: dict[str, str]) -> bytes:
+    """The PDF bytes of ``document`` (``inspector_document``)."""
+    return _compiler().compile(input=str(TEMPLATE), sys_inputs=_inputs(document, svgs))
 
 
 def warm_up() -> None:
@@ -289,31 +291,30 @@ def warm_up() -> None:
     compile_inspector_pdf(blank, {})
 
 
-def overflowing_cells(document: dict[str, Any], svgs: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Cells of ``document``'s tables whose laid-out content is wider than their column, as
-    Typst measures them: what would run over the cell's border into the next column."""
+def _check_marks(document: dict[str, Any], svgs: dict[str, str] | None, label: str) -> list[dict[str, Any]]:
+    """The values of the template's check-mode metadata ``label`` (a layout in check mode)."""
     import typst
 
-    inputs = {"data": json.dumps(document, ensure_ascii=False), "svgs": json.dumps(svgs or {}), "check": "1"}
     dirs = font_dirs()
-    found = typst.query(str(TEMPLATE), "<overflow>", root=str(TEMPLATES), sys_inputs=inputs, field="value",
-                        font_paths=dirs, ignore_system_fonts=bool(dirs))
+    found = typst.query(str(TEMPLATE), f"<{label}>", root=str(TEMPLATES), field="value",
+                        sys_inputs=_inputs(document, svgs, check=True), font_paths=dirs,
+                        ignore_system_fonts=bool(dirs))
     return json.loads(found) if isinstance(found, str) else list(found)
 
 
-def split_rows(document: dict[str, Any], svgs: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Rows of ``document``'s multi-line tables (``LONG_ROWS``) that Typst lays out across two
-    pages: (table, row, pages). The template keeps such rows whole; this proves it."""
-    import typst
+def overflowing_cells(document: dict[str, Any], svgs: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Unbreakable runs of ``document``'s table cells wider than their column, as Typst
+    measures them: what would run over the cell's border into the next column."""
+    return _check_marks(document, svgs, "overflow")
 
-    document = {**document, "blocks": [{**b, "id": f"t{n}"} if b.get("k") == "table" else b
+
+def split_rows(document: dict[str, Any], svgs: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Rows of ``document``'s multi-line tables (``pdf_tables.LONG_ROWS``) that Typst lays out
+    across two pages: (table, row, pages). The template keeps such rows whole; this proves it."""
+    numbered = {**document, "blocks": [{**b, "id": f"t{n}"} if b.get("k") == "table" else b
                                        for n, b in enumerate(document["blocks"])]}
-    inputs = {"data": json.dumps(document, ensure_ascii=False), "svgs": json.dumps(svgs or {}), "check": "1"}
-    dirs = font_dirs()
-    found = typst.query(str(TEMPLATE), "<row-place>", root=str(TEMPLATES), sys_inputs=inputs, field="value",
-                        font_paths=dirs, ignore_system_fonts=bool(dirs))
     pages: dict[tuple[str, int], set[int]] = {}
-    for mark in (json.loads(found) if isinstance(found, str) else found):
+    for mark in _check_marks(numbered, svgs, "row-place"):
         pages.setdefault((mark["table"], mark["row"]), set()).add(mark["page"])
     return [{"table": t, "row": r, "pages": sorted(p)} for (t, r), p in sorted(pages.items()) if len(p) > 1]
 
@@ -335,5 +336,5 @@ def svgs_of(charts: dict[str, Any]) -> dict[str, str]:
     return {k: v["svg"] for k, v in charts.items() if "svg" in v}
 
 
-__all__ = ["LAYOUTS", "evidence_files", "inspector_document", "compile_inspector_pdf",
-           "overflowing_cells", "split_rows", "write_inspector_pdf", "svgs_of", "table_model"]
+__all__ = ["evidence_files", "inspector_document", "compile_inspector_pdf", "overflowing_cells",
+           "split_rows", "write_inspector_pdf", "svgs_of", "warm_up", "font_dirs"]
