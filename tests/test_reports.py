@@ -328,3 +328,22 @@ def test_chart_payloads_convert_each_chart_once(run, catalogue, monkeypatch):
         spec = p["bundle"]["application/vnd.vegalite.v5+json"]
         assert spec["$schema"].endswith("v5.json") and spec["config"]["locale"]["number"]["decimal"] == ","
     assert re.search(r">\d+ %</text>", payloads["marks"]["svg"]), "percent axis in the Vietnamese format"
+
+
+def test_city_figures_are_the_same_without_the_run_catalogue_summary(run):
+    """The city notebook opened by hand has no catalogue summary (``catalogue_path`` empty):
+    the catalogue is loaded, so its figures equal the run's city report. Before, an empty
+    catalogue counted 18 signature, certificate and package rules (CKS-050, CTS-001, GOI-004 …)
+    as data errors: 169 lỗi instead of 153 for the primary sample school."""
+    from hocba_audit.city import school_readiness
+    from hocba_audit.report_school import open_db
+
+    run_dir, db, _o, _c = run
+    con = open_db(db)
+    try:
+        with_summary = school_readiness(con, "r1", catalogue_path=str(run_dir / "catalogue.json"))
+        without = school_readiness(con, "r1")
+    finally:
+        con.close()
+    assert without == with_summary
+    assert any(r["signing_errors"] for r in with_summary)

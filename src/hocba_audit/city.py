@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from hocba_audit.report_school import (
-    SETTINGS_CHANGED_VI, VERDICT_VI, CatalogueInfo, Table, build_signing_summary, days_left_text,
+    SETTINGS_CHANGED_VI, VERDICT_VI, Table, build_signing_summary, days_left_text,
     decide_verdict, latest_run, load_catalogue_info, parse_date, percent, report_deadlines, settings_evidence,
     signing_rule_codes, vn_date, worst_verdict,
 )
@@ -39,12 +39,13 @@ def school_readiness(con: duckdb.DuckDBPyConnection, run_id: str = "", *, catalo
     pupils, then signing coverage, then cảnh báo).
 
     ``catalogue_path``: the run's catalogue summary (tells the signature rules apart); empty
-    means signature rules are recognised by their findings' tables only. ``signing_deadline``
+    loads the catalogue (slower), as ``findings_by_rule`` and the school report do. Without a
+    catalogue the signature rules whose findings name no signed-file table (CKS-050 …, CTS-…,
+    GOI-…) would be counted as data errors. ``signing_deadline``
     and ``expiring_soon_days``: None (or empty) means the run's settings, as in the school
     report (``report_school.report_deadlines``)."""
     run_id = run_id or latest_run(con)
-    info = (load_catalogue_info(catalogue_path) if catalogue_path
-            else CatalogueInfo({}, "", ""))
+    info = load_catalogue_info(catalogue_path)
     _, deadline, expiring_soon_days = report_deadlines(con, run_id, None, signing_deadline, expiring_soon_days)
     day = as_of or run_date(con, run_id)
     results: dict[str, list[tuple]] = {}
