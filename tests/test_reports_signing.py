@@ -574,6 +574,9 @@ def test_offline_renderer_puts_the_runtime_in_the_first_chart_only():
     assert "window.vegaEmbed=" in first["application/javascript"]
     assert "window.vegaEmbed=" not in second["application/javascript"]
     assert "vegaEmbed(view, spec" in second["application/javascript"] and "<svg" in second["image/svg+xml"]
+    # JupyterLab's view gets only the Vega-Lite spec: the Vietnamese number format is in it
+    assert first["application/vnd.vegalite.v5+json"]["config"]["locale"]["number"]["decimal"] == ","
+    assert re.search(r">0,50</text>", first["image/svg+xml"]), "the SVG axis in the Vietnamese format"
 
 
 def test_evidence_is_worded_for_people(db, tmp_path):

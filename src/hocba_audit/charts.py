@@ -141,11 +141,11 @@ def enable_offline_renderer(html: bool = True) -> None:
     state = {"runtime": html}
 
     def render(spec: dict, **_: Any) -> dict[str, Any]:
-        import vl_convert as vlc
-
         spec = dict(spec)
-        spec["config"] = {"font": FONT, **(spec.get("config") or {})}  # measured = drawn font
-        svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, format_locale=VI_LOCALE)
+        # measured = drawn font; the Vietnamese number format in the spec itself, so that
+        # JupyterLab's Vega-Lite view (which gets only the spec) writes '7,82' and '24 %' too
+        spec["config"] = {"font": FONT, "locale": {"number": VI_LOCALE}, **(spec.get("config") or {})}
+        svg = to_svg(spec)
         v5 = dict(spec)
         v5["$schema"] = _V5_SCHEMA
         out = {VEGALITE_MIME: v5, "image/svg+xml": svg, "text/plain": "biểu đồ"}
@@ -261,7 +261,7 @@ def marks_chart(rows: list[dict], source: str) -> alt.Chart:
             domain=["Trường", "Thành phố (cùng cấp học)"], range=[[1, 0], [5, 3]])),
         strokeWidth=alt.StrokeWidth("scope:N", title="Phạm vi", scale=alt.Scale(
             domain=["Trường", "Thành phố (cùng cấp học)"], range=[3, 1.5])),
-        y=alt.Y("share:Q", title="Tỉ lệ trong tổng số điểm cùng loại", axis=alt.Axis(format="%")),
+        y=alt.Y("share:Q", title=["Tỉ lệ trong tổng số", "điểm cùng loại"], axis=alt.Axis(format="%")),
         color=alt.Color("scope:N", title="Phạm vi", scale=SCOPE_COLORS),
         column=alt.Column("kind:N", title="Loại điểm"),
         tooltip=[alt.Tooltip("scope:N", title="Phạm vi"), alt.Tooltip("bin:O", title="Điểm"),
